@@ -1,0 +1,1 @@
+namespace DePT; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace DePT.Native; internal static class Placeholder {}
