@@ -1,0 +1,121 @@
+using DePT.Devices;
+using DePT.Kernels;
+using DePT.Tensors;
+
+namespace DePT.Backends.Cuda;
+
+/// <summary>
+/// The CUDA backend: launches the project's kernels on the device's stream, allocates from its pool, and
+/// never synchronises inside an op. Input errors found by kernels surface at <see cref="Synchronize"/>.
+/// </summary>
+public sealed class CudaBackend : IBackend
+{
+    private const uint PromptBlock = 128;      // threads per block of the prompt-input kernels
+    private const int PromptVector = 8;        // columns per thread (one 16-byte bf16 access)
+    private readonly bool _ownsDevice;
+
+    /// <summary>Runs on an already opened device (not disposed with the backend).</summary>
+    public CudaBackend(CudaDevice device)
+    {
+        CudaDevice = device ?? throw new ArgumentNullException(nameof(device));
+    }
+
+    private CudaBackend(CudaDevice device, bool ownsDevice) : this(device) => _ownsDevice = ownsDevice;
+
+    /// <summary>The device, its pool and its kernels.</summary>
+    public CudaDevice CudaDevice { get; }
+
+    /// <inheritdoc />
+    public Device Device => Device.Cuda(CudaDevice.Ordinal);
+
+    /// <summary>Opens CUDA device <paramref name="ordinal"/> and owns it.</summary>
+    public static CudaBackend Open(int ordinal = 0) => new(CudaDevice.Open(ordinal), ownsDevice: true);
+
+    /// <inheritdoc />
+    public Tensor Allocate(DType dtype, params int[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        long bytes = Tensor.ElementCount(shape) * dtype.SizeInBytes();
+        return new Tensor(new DeviceStorage(CudaDevice, bytes), dtype, (int[])shape.Clone());
+    }
+
+    /// <inheritdoc />
+    public void Synchronize() => CudaDevice.Synchronize();
+
+    /// <inheritdoc />
+    public void PromptInputForward(Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, float embeddingScale)
+    {
+        var s = PromptInputShape.ForForward(nameof(PromptInputForward), Device, output, tokenIds, embeddings, prompts, promptIndex);
+        var args = new PromptInputForwardArgs
+        {
+            Out = Ptr(output), Ids = Ptr(tokenIds), Emb = Ptr(embeddings), Prompt = Ptr(prompts.Prompt),
+            LowRankA = Ptr(prompts.LowRankA), LowRankB = Ptr(prompts.LowRankB), Delta = Ptr(prompts.Delta),
+            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Value,
+            Batch = s.Batch, SeqLen = s.SeqLen, PromptLen = s.PromptLen, Dim = s.Dim, Rank = s.Rank,
+            MaxLen = s.MaxLen, Vocab = s.Vocab, NumPrompts = s.NumPrompts,
+            EmbScale = embeddingScale, LowRankScale = prompts.LowRankScale,
+        };
+        string name = $"prompt_input_forward_{Suffix(output.DType)}out_{Suffix(embeddings.DType)}emb";
+        var shape = new LaunchShape(LaunchShape.Blocks(s.Dim, PromptBlock * PromptVector), (uint)s.TotalLen,
+            (uint)ForwardBatchSplit(s), PromptBlock);
+        CudaDevice.Kernels.Launch(name, shape, args);
+    }
+
+    /// <inheritdoc />
+    public void PromptInputBackward(PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex)
+    {
+        var s = PromptInputShape.ForBackward(nameof(PromptInputBackward), Device, gradients, dInput, prompts, promptIndex);
+        using var workspace = Allocate(DType.F32, s.NumPrompts, s.SeqLen, s.Dim);
+        var args = new PromptInputBackwardArgs
+        {
+            DPrompt = Ptr(gradients.DPrompt), DLowRankA = Ptr(gradients.DLowRankA), DLowRankB = Ptr(gradients.DLowRankB),
+            Workspace = Ptr(workspace), DInput = Ptr(dInput), LowRankA = Ptr(prompts.LowRankA), LowRankB = Ptr(prompts.LowRankB),
+            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Value,
+            Batch = s.Batch, SeqLen = s.SeqLen, PromptLen = s.PromptLen, Dim = s.Dim, Rank = s.Rank,
+            MaxLen = s.MaxLen, NumPrompts = s.NumPrompts, LowRankScale = prompts.LowRankScale,
+        };
+        var kernels = CudaDevice.Kernels;
+        kernels.Launch($"prompt_input_backward_reduce_{Suffix(dInput.DType)}",
+            new LaunchShape(LaunchShape.Blocks(s.Dim, PromptBlock * PromptVector), (uint)s.TotalLen, 1, PromptBlock), args);
+        if (s.Rank == 0) return;
+        kernels.Launch("prompt_input_backward_lowrank_a", new LaunchShape((uint)s.SeqLen, (uint)s.Rank, (uint)s.NumPrompts, 256), args);
+        kernels.Launch("prompt_input_backward_lowrank_b", new LaunchShape(LaunchShape.Blocks(s.Dim, 256), (uint)s.Rank, (uint)s.NumPrompts, 256), args);
+        // The workspace goes back to the pool now; work queued later on this stream runs after these kernels.
+    }
+
+    /// <inheritdoc />
+    public void LowRankDelta(Tensor delta, Tensor lowRankA, Tensor lowRankB, float lowRankScale)
+    {
+        PromptInputShape.ForDelta(nameof(LowRankDelta), Device, delta, lowRankA, lowRankB);
+        var args = new LowRankDeltaArgs
+        {
+            Delta = Ptr(delta), LowRankA = Ptr(lowRankA), LowRankB = Ptr(lowRankB),
+            NumPrompts = lowRankA.Dim(0), MaxLen = lowRankA.Dim(1), Rank = lowRankA.Dim(2), Dim = lowRankB.Dim(2),
+            LowRankScale = lowRankScale,
+        };
+        CudaDevice.Kernels.Launch("prompt_lowrank_delta",
+            new LaunchShape(LaunchShape.Blocks(args.Dim, 256), (uint)args.MaxLen, (uint)args.NumPrompts, 256), args);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_ownsDevice) CudaDevice.Dispose();
+    }
+
+    /// <summary>
+    /// Slices of the batch per (column block, row): enough blocks to fill every SM a few times over, while
+    /// each slice keeps enough examples to amortise its low-rank row.
+    /// </summary>
+    private int ForwardBatchSplit(PromptInputShape s)
+    {
+        long blocks = (long)LaunchShape.Blocks(s.Dim, PromptBlock * PromptVector) * s.TotalLen;
+        long wanted = 4L * CudaDevice.MultiprocessorCount * 8; // ~8 resident blocks of 128 threads per SM, 4 waves
+        int split = (int)Math.Clamp((wanted + blocks - 1) / blocks, 1, s.Batch);
+        return split;
+    }
+
+    private static string Suffix(DType dtype) => dtype == DType.BF16 ? "bf16" : "f32";
+
+    private static ulong Ptr(Tensor? tensor) => tensor is null ? 0UL : ((DeviceStorage)tensor.Storage).Pointer.Value;
+}

@@ -1,0 +1,22 @@
+namespace DePT.Kernels;
+
+/// <summary>
+/// The device word kernels write when their input is invalid: {code, value, position, limit}, first error
+/// wins. Codes match common.cuh. The device raises it at its next synchronisation, so no launch waits.
+/// </summary>
+internal static class KernelError
+{
+    public const int WordInts = 4;
+    public const int WordBytes = WordInts * sizeof(int);
+    public const int TokenIdOutOfRange = 1;
+    public const int PromptIndexOutOfRange = 2;
+
+    public static Exception ToException(ReadOnlySpan<int> word) => word[0] switch
+    {
+        TokenIdOutOfRange => new ArgumentOutOfRangeException("tokenIds",
+            $"Token id {word[1]} at flat position {word[2]} is outside the vocabulary [0, {word[3]})."),
+        PromptIndexOutOfRange => new ArgumentOutOfRangeException("promptIndex",
+            $"Prompt index {word[1]} of example {word[2]} is outside [0, {word[3]})."),
+        _ => new InvalidOperationException($"A kernel reported unknown error code {word[0]} (value {word[1]}, position {word[2]}, limit {word[3]})."),
+    };
+}

@@ -1,1 +1,0 @@
-namespace DePT; internal static class Placeholder {}
