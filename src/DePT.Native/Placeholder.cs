@@ -1,1 +1,0 @@
-namespace DePT.Native; internal static class Placeholder {}
