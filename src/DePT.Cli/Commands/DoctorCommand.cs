@@ -37,7 +37,7 @@ internal static class DoctorCommand
             {
                 var (free, total) = device.MemoryInfo();
                 Line($"device {i}", $"{device.Name}, sm_{device.ComputeCapabilityMajor}{device.ComputeCapabilityMinor}, {device.MultiprocessorCount} SMs, " +
-                                    $"{DeviceOutOfMemoryException.Format(total)} ({DeviceOutOfMemoryException.Format(free)} free)");
+                                    $"{ByteCount.Format(total)} ({ByteCount.Format(free)} free)");
             }
             else
             {
@@ -53,7 +53,7 @@ internal static class DoctorCommand
         var problem = PromptInputProblem.Bandwidth;
         double error = PromptInputCheck.ForwardError(backend, problem, DType.BF16, DType.BF16, seed: Environment.TickCount);
         var report = PromptInputCheck.MeasureForward(backend, problem, DType.BF16, DType.BF16);
-        Line("fused input", $"bf16 out, bf16 emb, {Describe(problem)}: relative error {error:E2} vs CPU reference (bound 1e-2)");
+        Line("fused input", $"bf16 out, bf16 emb, {problem}: relative error {error:E2} vs CPU reference (bound 1e-2)");
         Line("bandwidth", $"{report.Milliseconds * 1000:F1} us, {report.GigabytesPerSecond:F0} GB/s = {report.FractionOfCopy:P0} of the copy bandwidth ({report.CopyGigabytesPerSecond:F0} GB/s)");
         return error < 1e-2 ? 0 : 1;
     }
@@ -69,12 +69,9 @@ internal static class DoctorCommand
         var elapsed = clock.Elapsed;
         var expected = Array.ConvertAll(PromptInputReference.Forward(data), v => (float)v);
         double error = ErrorMetrics.Relative(actual, expected);
-        Line("fused input", $"CPU fp32, {Describe(problem)}: relative error {error:E2} vs the double-precision formula (bound 1e-5), {elapsed.TotalMilliseconds:F1} ms");
+        Line("fused input", $"CPU fp32, {problem}: relative error {error:E2} vs the double-precision formula (bound 1e-5), {elapsed.TotalMilliseconds:F1} ms");
         return error < 1e-5 ? 0 : 1;
     }
-
-    private static string Describe(PromptInputProblem p) =>
-        $"B={p.Batch}, L={p.SeqLen}, m={p.PromptLen}, r={p.Rank}, d={p.Dim}" + (p.NumPrompts > 1 ? $", {p.NumPrompts} prompts" : "");
 
     private static void Line(string label, string text) => Console.WriteLine($"{label,-12} {text}");
 }

@@ -33,7 +33,7 @@ public sealed unsafe class CudaDevice : IDisposable
         CudaException.ThrowIfFailed(CudaDriver.cuDevicePrimaryCtxRetain(out var context, _handle));
         Context = context;
         MakeCurrent();
-        CudaException.ThrowIfFailed(CudaDriver.cuStreamCreate(out var stream, CudaDriver.CU_STREAM_NON_BLOCKING));
+        CudaException.ThrowIfFailed(CudaDriver.cuStreamCreate(out var stream, CUstream_flags.CU_STREAM_NON_BLOCKING));
         Stream = stream;
         Pool = new CudaMemoryPool(this);
         CudaException.ThrowIfFailed(CudaDriver.cuMemAlloc_v2(out _errorWord, (nuint)KernelError.WordBytes));

@@ -13,7 +13,7 @@ public sealed class CudaEvent : IDisposable
     {
         _device = device;
         device.MakeCurrent();
-        CudaException.ThrowIfFailed(CudaDriver.cuEventCreate(out _event, 0));
+        CudaException.ThrowIfFailed(CudaDriver.cuEventCreate(out _event, CUevent_flags.CU_EVENT_DEFAULT));
     }
 
     /// <summary>Records the event after the work queued so far.</summary>
@@ -28,7 +28,7 @@ public sealed class CudaEvent : IDisposable
     {
         _device.MakeCurrent();
         CudaException.ThrowIfFailed(CudaDriver.cuEventSynchronize(_event));
-        CudaException.ThrowIfFailed(CudaDriver.cuEventElapsedTime(out float ms, start._event, _event));
+        CudaException.ThrowIfFailed(CudaDriver.cuEventElapsedTime_v2(out float ms, start._event, _event));
         return ms;
     }
 

@@ -54,7 +54,7 @@ public sealed class CudaMemoryPool
         {
             if (!_free.TryGetValue(size, out var stack) || !stack.TryPop(out var ptr))
                 ptr = AllocateFromDriver(bytes, size);
-            _live.Add(ptr.Value, size);
+            _live.Add(ptr.Address, size);
             CurrentBytes += size;
             if (CurrentBytes > PeakBytes) PeakBytes = CurrentBytes;
             return ptr;
@@ -65,8 +65,8 @@ public sealed class CudaMemoryPool
     {
         lock (_gate)
         {
-            if (!_live.Remove(ptr.Value, out long size))
-                throw new InvalidOperationException($"Device pointer 0x{ptr.Value:X} was not allocated by this pool or was returned twice.");
+            if (!_live.Remove(ptr.Address, out long size))
+                throw new InvalidOperationException($"Device pointer 0x{ptr.Address:X} was not allocated by this pool or was returned twice.");
             CurrentBytes -= size;
             if (!_free.TryGetValue(size, out var stack)) _free[size] = stack = new Stack<CUdeviceptr>();
             stack.Push(ptr);
@@ -114,7 +114,7 @@ public sealed class CudaMemoryPool
                 throw new DeviceOutOfMemoryException(_device.ToString(), requested, free, total, CurrentBytes, ReservedBytes);
             }
         }
-        CudaException.ThrowIfFailed(status, $"cuMemAlloc_v2(out ptr, {size})");
+        CudaException.ThrowIfFailed(status, call: $"cuMemAlloc_v2(out ptr, {size})");
         ReservedBytes += size;
         return ptr;
     }

@@ -1,11 +1,13 @@
+using DePT.Diagnostics;
+
 namespace DePT.Devices;
 
 /// <summary>A device allocation failed even after the pool gave its cached blocks back.</summary>
 public sealed class DeviceOutOfMemoryException : OutOfMemoryException
 {
     internal DeviceOutOfMemoryException(string device, long requested, long free, long total, long inUse, long reserved)
-        : base($"{device} is out of memory: asked for {Format(requested)}, {Format(free)} free of {Format(total)} " +
-               $"(this process: {Format(inUse)} in use, {Format(reserved)} reserved by the pool).")
+        : base($"{device} is out of memory: asked for {ByteCount.Format(requested)}, {ByteCount.Format(free)} free of {ByteCount.Format(total)} " +
+               $"(this process: {ByteCount.Format(inUse)} in use, {ByteCount.Format(reserved)} reserved by the pool).")
     {
         RequestedBytes = requested;
         FreeBytes = free;
@@ -16,8 +18,4 @@ public sealed class DeviceOutOfMemoryException : OutOfMemoryException
 
     /// <summary>Free device memory reported by the driver at the failure.</summary>
     public long FreeBytes { get; }
-
-    internal static string Format(long bytes) => bytes >= 1L << 30
-        ? $"{bytes / (double)(1L << 30):F2} GiB"
-        : bytes >= 1L << 20 ? $"{bytes / (double)(1L << 20):F1} MiB" : $"{bytes} B";
 }

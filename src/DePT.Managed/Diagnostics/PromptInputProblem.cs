@@ -26,6 +26,10 @@ public sealed record PromptInputProblem(int Batch, int SeqLen, int PromptLen, in
         + (long)Batch * TotalLen * Dim * output.SizeInBytes()
         + 4L * NumPrompts * (PromptLen * Dim + MaxLen * Rank + Rank * Dim);
 
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"B={Batch} L={SeqLen} m={PromptLen} d={Dim} r={Rank} s={MaxLen} V={Vocab}" + (NumPrompts > 1 ? $" P={NumPrompts}" : "");
+
     /// <summary>Draws fresh data: values uniform in [−1, 1), ids uniform in the vocabulary, prompts spread over the batch.</summary>
     public PromptInputData Generate(int seed, DType embeddingType = DType.F32)
     {

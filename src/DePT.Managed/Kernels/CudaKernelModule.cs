@@ -108,7 +108,7 @@ public sealed unsafe class CudaKernelModule : IDisposable
     {
         if (_functions.TryGetValue(name, out var f)) return f;
         _device.MakeCurrent();
-        CudaException.ThrowIfFailed(CudaDriver.cuModuleGetFunction(out f, _module, name), $"cuModuleGetFunction(module, \"{name}\")");
+        CudaException.ThrowIfFailed(CudaDriver.cuModuleGetFunction(out f, _module, name), call: $"cuModuleGetFunction(module, \"{name}\")");
         _functions[name] = f;
         return f;
     }
@@ -123,7 +123,7 @@ public sealed unsafe class CudaKernelModule : IDisposable
             void* argument = a;
             CudaException.ThrowIfFailed(CudaDriver.cuLaunchKernel(function,
                 shape.GridX, shape.GridY, shape.GridZ, shape.BlockX, 1, 1, shape.SharedBytes, _device.Stream, &argument, null),
-                $"cuLaunchKernel({name}, grid ({shape.GridX}, {shape.GridY}, {shape.GridZ}), block {shape.BlockX})");
+                call: $"cuLaunchKernel({name}, grid ({shape.GridX}, {shape.GridY}, {shape.GridZ}), block {shape.BlockX})");
         }
     }
 
@@ -151,7 +151,7 @@ public sealed unsafe class CudaKernelModule : IDisposable
             if (status != CUresult.CUDA_SUCCESS)
             {
                 int end = Array.IndexOf(errorLog, (byte)0);
-                CudaException.ThrowIfFailed(status, $"cuModuleLoadDataEx({origin})", Encoding.UTF8.GetString(errorLog, 0, end < 0 ? logSize : end));
+                CudaException.ThrowIfFailed(status, Encoding.UTF8.GetString(errorLog, 0, end < 0 ? logSize : end), $"cuModuleLoadDataEx({origin})");
             }
             return new CudaKernelModule(device, module, path, origin);
         }

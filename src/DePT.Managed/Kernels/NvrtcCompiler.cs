@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Text;
 using DePT.Native;
 
@@ -24,15 +23,13 @@ internal static unsafe class NvrtcCompiler
         var options = new List<string> { $"--gpu-architecture=sm_{arch}", "--std=c++17" };
         options.AddRange(extraOptions);
 
-        using var text = new Utf8Strings([files[mainFile], mainFile, .. headers.Select(h => h.Value), .. headers.Select(h => h.Key), .. options]);
-        byte** p = text.Pointers;
-        int n = headers.Length;
-        CudaException.ThrowIfFailed(Nvrtc.nvrtcCreateProgram(out var program, p[0], p[1], n, p + 2, p + 2 + n));
+        CudaException.ThrowIfFailed(Nvrtc.nvrtcCreateProgram(out var program, files[mainFile], mainFile, headers.Length,
+            headers.Select(h => h.Value).ToArray(), headers.Select(h => h.Key).ToArray()));
         try
         {
-            var status = Nvrtc.nvrtcCompileProgram(program, options.Count, p + 2 + 2 * n);
+            var status = Nvrtc.nvrtcCompileProgram(program, options.Count, options.ToArray());
             if (status != nvrtcResult.NVRTC_SUCCESS)
-                CudaException.ThrowIfFailed(status, $"nvrtcCompileProgram({mainFile}, {string.Join(' ', options)})", ReadLog(program));
+                CudaException.ThrowIfFailed(status, ReadLog(program), $"nvrtcCompileProgram({mainFile}, {string.Join(' ', options)})");
             CudaException.ThrowIfFailed(Nvrtc.nvrtcGetCUBINSize(program, out nuint size));
             var cubin = new byte[(int)size];
             fixed (byte* c = cubin)
@@ -52,30 +49,5 @@ internal static unsafe class NvrtcCompiler
         fixed (byte* l = log)
             if (Nvrtc.nvrtcGetProgramLog(program, l) != nvrtcResult.NVRTC_SUCCESS) return "";
         return Encoding.UTF8.GetString(log, 0, log.Length - 1);
-    }
-
-    /// <summary>Null-terminated UTF-8 copies of strings in unmanaged memory, with an array of their pointers.</summary>
-    private sealed class Utf8Strings : IDisposable
-    {
-        private readonly nint[] _blocks;
-
-        public Utf8Strings(IReadOnlyList<string> strings)
-        {
-            _blocks = new nint[strings.Count];
-            Pointers = (byte**)NativeMemory.Alloc((nuint)Math.Max(1, strings.Count), (nuint)sizeof(byte*));
-            for (int i = 0; i < strings.Count; i++)
-            {
-                _blocks[i] = Marshal.StringToCoTaskMemUTF8(strings[i]);
-                Pointers[i] = (byte*)_blocks[i];
-            }
-        }
-
-        public byte** Pointers { get; }
-
-        public void Dispose()
-        {
-            foreach (var b in _blocks) Marshal.FreeCoTaskMem(b);
-            NativeMemory.Free(Pointers);
-        }
     }
 }

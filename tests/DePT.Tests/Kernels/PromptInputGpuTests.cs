@@ -16,7 +16,7 @@ public class PromptInputGpuTests : GpuFixture
         foreach (var c in PromptInputCases.All())
             foreach (var (output, embeddings) in new[] { (DType.F32, DType.F32), (DType.F32, DType.BF16), (DType.BF16, DType.F32), (DType.BF16, DType.BF16) })
                 yield return new TestCaseData(c.Arguments[0], output, embeddings)
-                    .SetArgDisplayNames($"{c.TestName ?? c.Arguments[0]!.ToString()} out={output} emb={embeddings}");
+                    .SetArgDisplayNames($"{c.Arguments[0]} out={output} emb={embeddings}");
     }
 
     [TestCaseSource(nameof(ForwardCases))]

@@ -18,6 +18,5 @@ public static class PromptInputCases
     }
 
     private static TestCaseData Case(string name, PromptInputProblem problem) =>
-        new TestCaseData(problem).SetArgDisplayNames(
-            $"{name}: B={problem.Batch} L={problem.SeqLen} m={problem.PromptLen} d={problem.Dim} r={problem.Rank} s={problem.MaxLen} P={problem.NumPrompts}");
+        new TestCaseData(problem).SetArgDisplayNames($"{name}: {problem}");
 }

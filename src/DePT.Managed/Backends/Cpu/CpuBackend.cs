@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Tensor = DePT.Tensors.Tensor;
 using DePT.Devices;
 using DePT.Numerics;
 using DePT.Tensors;

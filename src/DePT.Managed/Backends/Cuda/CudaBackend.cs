@@ -50,7 +50,7 @@ public sealed class CudaBackend : IBackend
         {
             Out = Ptr(output), Ids = Ptr(tokenIds), Emb = Ptr(embeddings), Prompt = Ptr(prompts.Prompt),
             LowRankA = Ptr(prompts.LowRankA), LowRankB = Ptr(prompts.LowRankB), Delta = Ptr(prompts.Delta),
-            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Value,
+            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Address,
             Batch = s.Batch, SeqLen = s.SeqLen, PromptLen = s.PromptLen, Dim = s.Dim, Rank = s.Rank,
             MaxLen = s.MaxLen, Vocab = s.Vocab, NumPrompts = s.NumPrompts,
             EmbScale = embeddingScale, LowRankScale = prompts.LowRankScale,
@@ -70,7 +70,7 @@ public sealed class CudaBackend : IBackend
         {
             DPrompt = Ptr(gradients.DPrompt), DLowRankA = Ptr(gradients.DLowRankA), DLowRankB = Ptr(gradients.DLowRankB),
             Workspace = Ptr(workspace), DInput = Ptr(dInput), LowRankA = Ptr(prompts.LowRankA), LowRankB = Ptr(prompts.LowRankB),
-            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Value,
+            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Address,
             Batch = s.Batch, SeqLen = s.SeqLen, PromptLen = s.PromptLen, Dim = s.Dim, Rank = s.Rank,
             MaxLen = s.MaxLen, NumPrompts = s.NumPrompts, LowRankScale = prompts.LowRankScale,
         };
@@ -117,5 +117,5 @@ public sealed class CudaBackend : IBackend
 
     private static string Suffix(DType dtype) => dtype == DType.BF16 ? "bf16" : "f32";
 
-    private static ulong Ptr(Tensor? tensor) => tensor is null ? 0UL : ((DeviceStorage)tensor.Storage).Pointer.Value;
+    private static ulong Ptr(Tensor? tensor) => tensor is null ? 0UL : ((DeviceStorage)tensor.Storage).Pointer.Address;
 }
