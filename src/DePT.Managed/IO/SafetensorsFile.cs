@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.MemoryMappedFiles;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace DePT.IO;
@@ -135,7 +137,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
     }
 
     /// <summary>Looks up a tensor's entry without throwing.</summary>
-    public bool TryGetInfo(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SafetensorsTensorInfo? info)
+    public bool TryGetInfo(string name, [NotNullWhen(true)] out SafetensorsTensorInfo? info)
     {
         ThrowIfDisposed();
         return _byName.TryGetValue(name, out info);
@@ -201,7 +203,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 ForEachChunk<float, float>(info, destination, static (source, target) => source.CopyTo(target));
                 break;
             case SafetensorsDType.F16:
-                ForEachChunk<Half, float>(info, destination, static (source, target) => System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(source, target));
+                ForEachChunk<Half, float>(info, destination, static (source, target) => TensorPrimitives.ConvertToSingle(source, target));
                 break;
             case SafetensorsDType.BF16:
                 ForEachChunk<ushort, float>(info, destination, BFloat16Bits.ToSingle);
@@ -257,7 +259,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
                     for (int start = 0; start < source.Length; start += widened.Length)
                     {
                         int count = Math.Min(widened.Length, source.Length - start);
-                        System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(source.Slice(start, count), widened[..count]);
+                        TensorPrimitives.ConvertToSingle(source.Slice(start, count), widened[..count]);
                         BFloat16Bits.FromSingle(widened[..count], target.Slice(start, count));
                     }
                 });
