@@ -64,6 +64,6 @@ public sealed record PromptInputProblem(int Batch, int SeqLen, int PromptLen, in
     /// <summary>Rounds in place so an fp32 reference sees exactly the values a bf16 tensor holds.</summary>
     internal static void RoundToBFloat16(Span<float> values)
     {
-        for (int i = 0; i < values.Length; i++) values[i] = BFloat16.ToFloat(BFloat16.FromFloat(values[i]));
+        for (int i = 0; i < values.Length; i++) values[i] = BFloat16.ToSingle(BFloat16.FromSingle(values[i]));
     }
 }

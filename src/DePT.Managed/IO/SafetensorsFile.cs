@@ -1,3 +1,4 @@
+using DePT.Numerics;
 using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.MemoryMappedFiles;
@@ -206,7 +207,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 ForEachChunk<Half, float>(info, destination, static (source, target) => TensorPrimitives.ConvertToSingle(source, target));
                 break;
             case SafetensorsDType.BF16:
-                ForEachChunk<ushort, float>(info, destination, BFloat16Bits.ToSingle);
+                ForEachChunk<ushort, float>(info, destination, BFloat16.ToSingle);
                 break;
             case SafetensorsDType.F64:
                 ForEachChunk<double, float>(info, destination, static (source, target) =>
@@ -233,7 +234,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     /// <summary>
     /// Converts tensor <paramref name="name"/> (F32, F16 or BF16) to bfloat16 bits in <paramref name="destination"/>,
-    /// rounding to nearest even (see <see cref="BFloat16Bits"/>). F64 is refused: narrowing it through F32 would
+    /// rounding to nearest even (see <see cref="BFloat16"/>). F64 is refused: narrowing it through F32 would
     /// round twice.
     /// </summary>
     /// <exception cref="TensorNotFoundException">No such tensor.</exception>
@@ -249,7 +250,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 ForEachChunk<ushort, ushort>(info, destination, static (source, target) => source.CopyTo(target));
                 break;
             case SafetensorsDType.F32:
-                ForEachChunk<float, ushort>(info, destination, BFloat16Bits.FromSingle);
+                ForEachChunk<float, ushort>(info, destination, BFloat16.FromSingle);
                 break;
             case SafetensorsDType.F16:
                 ForEachChunk<Half, ushort>(info, destination, static (source, target) =>
@@ -260,7 +261,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
                     {
                         int count = Math.Min(widened.Length, source.Length - start);
                         TensorPrimitives.ConvertToSingle(source.Slice(start, count), widened[..count]);
-                        BFloat16Bits.FromSingle(widened[..count], target.Slice(start, count));
+                        BFloat16.FromSingle(widened[..count], target.Slice(start, count));
                     }
                 });
                 break;

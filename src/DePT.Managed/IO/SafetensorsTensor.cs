@@ -1,3 +1,4 @@
+using DePT.Numerics;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 
@@ -60,7 +61,7 @@ public sealed class SafetensorsTensor
     public static SafetensorsTensor Float32(string name, ReadOnlyMemory<float> values, params ReadOnlySpan<long> shape) =>
         new(name, SafetensorsDType.F32, shape, values.Length, () => MemoryMarshal.AsBytes(values.Span));
 
-    /// <summary>A BF16 tensor over raw bfloat16 bits (see <see cref="BFloat16Bits"/>).</summary>
+    /// <summary>A BF16 tensor over raw bfloat16 bits (see <see cref="BFloat16"/>).</summary>
     /// <inheritdoc cref="Float32" path="/exception"/>
     public static SafetensorsTensor BFloat16(string name, ReadOnlyMemory<ushort> bits, params ReadOnlySpan<long> shape) =>
         new(name, SafetensorsDType.BF16, shape, bits.Length, () => MemoryMarshal.AsBytes(bits.Span));

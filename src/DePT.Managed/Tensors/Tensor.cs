@@ -67,7 +67,7 @@ public sealed class Tensor : IDisposable
                 break;
             case DType.BF16:
                 var bits = new ushort[values.Length];
-                BFloat16.FromFloat(values, bits);
+                BFloat16.FromSingle(values, bits);
                 Storage.Upload(MemoryMarshal.AsBytes(bits.AsSpan()));
                 break;
             default:
@@ -95,7 +95,7 @@ public sealed class Tensor : IDisposable
             case DType.BF16:
                 var bits = new ushort[Length];
                 Storage.Download(MemoryMarshal.AsBytes(bits.AsSpan()));
-                BFloat16.ToFloat(bits, result);
+                BFloat16.ToSingle(bits, result);
                 break;
             default:
                 throw new InvalidOperationException($"Cannot read a {ShapeText} tensor as floats.");

@@ -1,3 +1,4 @@
+using DePT.Numerics;
 using System.Runtime.InteropServices;
 using DePT.IO;
 
@@ -37,12 +38,12 @@ public sealed class BFloat16ConversionTests
     public void SingleNarrowsToBFloat16(uint singleBits, ushort expected)
     {
         float value = BitConverter.UInt32BitsToSingle(singleBits);
-        Assert.That(BFloat16Bits.FromSingle(value), Is.EqualTo(expected), $"0x{singleBits:X8}");
+        Assert.That(BFloat16.FromSingle(value), Is.EqualTo(expected), $"0x{singleBits:X8}");
 
         // The same value at every lane position of the vector path and in the scalar tail.
         var source = Enumerable.Repeat(value, 67).ToArray();
         var destination = new ushort[source.Length];
-        BFloat16Bits.FromSingle(source, destination);
+        BFloat16.FromSingle(source, destination);
         Assert.That(destination, Is.All.EqualTo(expected));
     }
 
@@ -55,13 +56,13 @@ public sealed class BFloat16ConversionTests
     [TestCase((ushort)0xFF80, float.NegativeInfinity)]
     public void BFloat16WidensToSingleExactly(ushort bits, float expected)
     {
-        Assert.That(BitConverter.SingleToUInt32Bits(BFloat16Bits.ToSingle(bits)), Is.EqualTo(BitConverter.SingleToUInt32Bits(expected)));
-        Assert.That(BitConverter.SingleToUInt32Bits(BFloat16Bits.ToSingle(bits)), Is.EqualTo((uint)bits << 16));
+        Assert.That(BitConverter.SingleToUInt32Bits(BFloat16.ToSingle(bits)), Is.EqualTo(BitConverter.SingleToUInt32Bits(expected)));
+        Assert.That(BitConverter.SingleToUInt32Bits(BFloat16.ToSingle(bits)), Is.EqualTo((uint)bits << 16));
     }
 
     [Test]
     public void BFloat16NaNWidensToNaN() =>
-        Assert.That(float.IsNaN(BFloat16Bits.ToSingle(0x7FC1)) && float.IsNaN(BFloat16Bits.ToSingle(0xFF81)), Is.True);
+        Assert.That(float.IsNaN(BFloat16.ToSingle(0x7FC1)) && float.IsNaN(BFloat16.ToSingle(0xFF81)), Is.True);
 
     [Test]
     public void SpanConversionsAgreeWithScalarOnRandomBitPatterns()
@@ -77,18 +78,18 @@ public sealed class BFloat16ConversionTests
         float[] singles = MemoryMarshal.Cast<uint, float>(bits).ToArray();
 
         var narrowed = new ushort[singles.Length];
-        BFloat16Bits.FromSingle(singles, narrowed);
+        BFloat16.FromSingle(singles, narrowed);
         var widened = new float[narrowed.Length];
-        BFloat16Bits.ToSingle(narrowed, widened);
+        BFloat16.ToSingle(narrowed, widened);
         for (int i = 0; i < singles.Length; i++)
         {
-            Assert.That(narrowed[i], Is.EqualTo(BFloat16Bits.FromSingle(singles[i])), $"narrowing 0x{bits[i]:X8} at {i}");
+            Assert.That(narrowed[i], Is.EqualTo(BFloat16.FromSingle(singles[i])), $"narrowing 0x{bits[i]:X8} at {i}");
             Assert.That(BitConverter.SingleToUInt32Bits(widened[i]), Is.EqualTo((uint)narrowed[i] << 16), $"widening at {i}");
             if (!float.IsNaN(singles[i]) && !float.IsInfinity(widened[i]))
             {
                 // Nearest: the error is at most half a bf16 ulp of the result's binade.
                 float error = Math.Abs(widened[i] - singles[i]);
-                float halfUlp = Math.Abs(BFloat16Bits.ToSingle((ushort)(narrowed[i] | 1)) - BFloat16Bits.ToSingle((ushort)(narrowed[i] & ~1))) / 2;
+                float halfUlp = Math.Abs(BFloat16.ToSingle((ushort)(narrowed[i] | 1)) - BFloat16.ToSingle((ushort)(narrowed[i] & ~1))) / 2;
                 Assert.That(error, Is.LessThanOrEqualTo(halfUlp), $"rounding error at {i}");
             }
         }
@@ -96,7 +97,7 @@ public sealed class BFloat16ConversionTests
 
     [Test]
     public void SpanLengthsMustMatch() =>
-        Assert.Throws<ArgumentException>(() => BFloat16Bits.FromSingle(new float[3], new ushort[4]));
+        Assert.Throws<ArgumentException>(() => BFloat16.FromSingle(new float[3], new ushort[4]));
 
     // f16 bits → float bits, and → bf16 bits through the file reader. f16 has 10 mantissa bits, bf16 7:
     // 1 + 2^-8 (0x3C04) is a tie between 1 and 1 + 2^-7 and goes to even 1; 1 + 3·2^-8 (0x3C0C) goes to 1 + 2^-6.

@@ -1,3 +1,4 @@
+using DePT.Numerics;
 using DePT.IO;
 
 namespace DePT.Tests.IO;
@@ -81,7 +82,7 @@ public sealed class ModelWeightsTests
         Assert.That(Path.GetFileName(weights.GetFile("shared.weight").FilePath), Is.EqualTo(Shard1));
         Assert.That(weights.GetInfo("lm_head.weight").Shape, Is.EqualTo(new long[] { 6, 4 }));
         Assert.That(weights.ReadBFloat16("encoder.final_layer_norm.weight"),
-            Is.EqualTo(values["encoder.final_layer_norm.weight"].Select(BFloat16Bits.FromSingle).ToArray()));
+            Is.EqualTo(values["encoder.final_layer_norm.weight"].Select(BFloat16.FromSingle).ToArray()));
         weights.Validate(values.Keys, allowExtra: false);
 
         var missing = Assert.Throws<TensorNotFoundException>(() => weights.ReadFloat32("lm_head.weights"));

@@ -1,3 +1,4 @@
+using DePT.Numerics;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -71,8 +72,8 @@ public sealed class SafetensorsRoundTripTests
         Assert.That(file.ReadFloat32("e.empty"), Is.Empty);
         Assert.That(file.GetBytes("a.weight").ToArray(), Is.EqualTo(MemoryMarshal.AsBytes(weights.AsSpan()).ToArray()));
         Assert.That(file.ReadInt64("c.ids"), Is.EqualTo(ids.Select(i => (long)i).ToArray()), "I32 widens to long");
-        Assert.That(file.ReadFloat32("b.bf16"), Is.EqualTo(bf16.Select(BFloat16Bits.ToSingle).ToArray()), "BF16 widens to float exactly");
-        Assert.That(file.ReadBFloat16("a.weight"), Is.EqualTo(weights.Select(BFloat16Bits.FromSingle).ToArray()), "F32 narrows to BF16");
+        Assert.That(file.ReadFloat32("b.bf16"), Is.EqualTo(bf16.Select(BFloat16.ToSingle).ToArray()), "BF16 widens to float exactly");
+        Assert.That(file.ReadBFloat16("a.weight"), Is.EqualTo(weights.Select(BFloat16.FromSingle).ToArray()), "F32 narrows to BF16");
     }
 
     [Test]
@@ -105,7 +106,7 @@ public sealed class SafetensorsRoundTripTests
         ushort[] bits = file.ReadBFloat16("w");
         for (int i = 0; i < count; i++)
         {
-            Assert.That(bits[i], Is.EqualTo(BFloat16Bits.FromSingle(values[i])), $"element {i} of {values[i]:R}");
+            Assert.That(bits[i], Is.EqualTo(BFloat16.FromSingle(values[i])), $"element {i} of {values[i]:R}");
         }
     }
 
@@ -125,7 +126,7 @@ public sealed class SafetensorsRoundTripTests
         using var file = SafetensorsFile.Open(path);
         Assert.That(file.ReadFloat32("half"), Is.EqualTo(halves.Select(h => (float)h).ToArray()));
         Assert.That(file.ReadFloat32("double"), Is.EqualTo(doubles.Select(d => (float)d).ToArray()));
-        Assert.That(file.ReadBFloat16("half"), Is.EqualTo(halves.Select(h => BFloat16Bits.FromSingle((float)h)).ToArray()));
+        Assert.That(file.ReadBFloat16("half"), Is.EqualTo(halves.Select(h => BFloat16.FromSingle((float)h)).ToArray()));
         var error = Assert.Throws<NotSupportedException>(() => file.ReadBFloat16("double"));
         Assert.That(error!.Message, Does.Contain("'double'").And.Contain(path).And.Contain("F64"));
     }

@@ -167,12 +167,12 @@ public sealed class CpuBackend : IBackend
     private static void ReadRow(Tensor tensor, long offset, Span<float> row)
     {
         if (tensor.DType == DType.F32) Host(tensor).AsSpan<float>().Slice((int)offset, row.Length).CopyTo(row);
-        else BFloat16.ToFloat(Host(tensor).AsSpan<ushort>().Slice((int)offset, row.Length), row);
+        else BFloat16.ToSingle(Host(tensor).AsSpan<ushort>().Slice((int)offset, row.Length), row);
     }
 
     private static void WriteRow(Tensor tensor, long offset, ReadOnlySpan<float> row)
     {
         if (tensor.DType == DType.F32) row.CopyTo(Host(tensor).AsSpan<float>().Slice((int)offset, row.Length));
-        else BFloat16.FromFloat(row, Host(tensor).AsSpan<ushort>().Slice((int)offset, row.Length));
+        else BFloat16.FromSingle(row, Host(tensor).AsSpan<ushort>().Slice((int)offset, row.Length));
     }
 }
