@@ -3,19 +3,20 @@ CPU emulation test of the library's prompt-input kernels (src/DePT.Kernels/promp
 without a GPU: the device code is compiled as C++ through cpu-emulation-shim.h and every kernel is run
 over the grid its comment documents, on small shapes that reach every path (vector and scalar, column
 tails, m = 0, r = 0, L = 1, B = 1, several prompts, the delta path, batchSplit 1..B+3, unaligned
-pointers, r not a multiple of 8, the three error codes), and compared with prompt_input_ref.h.
+pointers, r not a multiple of 8, the three error codes), and compared with prompt_input_ref.h; the lab's
+numbered versions (prompt_input_lab.cu, kernel section only) run on the valid cases too.
 It checks indexing, bounds and the =/+= rule, not device speed or device arithmetic. Run it under
 AddressSanitizer so that any read or write out of bounds fails the run:
 
   g++ -std=c++20 -O1 -g -fsanitize=address,undefined -fno-strict-aliasing -pthread \
-      -include benchmarks/kernel-lab/cpu-emulation-shim.h -I src/DePT.Kernels \
+      -include benchmarks/kernel-lab/cpu-emulation-shim.h -I src/DePT.Kernels -I benchmarks/kernel-lab/prompt_input \
       benchmarks/kernel-lab/prompt_input/prompt_input_emulation.cpp -o /tmp/prompt_input_emulation
   /tmp/prompt_input_emulation [seed]
 */
 
-#include "prompt.cuh"
-
-#include "prompt_input_ref.h"
+// the lab's kernel section: the library (prompt.cuh), the reference, and the lab's numbered versions
+#define PROMPT_INPUT_LAB_KERNELS_ONLY
+#include "prompt_input_lab.cu"
 
 #include <array>
 #include <chrono>
@@ -112,11 +113,6 @@ void check_flag(const std::string& what, const int* flag, const std::array<int, 
     expect(ok, what + buf);
 }
 
-struct ExpectedError {
-    std::array<int, 4> flag{0, 0, 0, 0};
-    bool anyValue = false;   // several bad elements: value/position may name any of them
-};
-
 // ------------------------------------------------------------------------------------------------------
 // forward
 
@@ -128,9 +124,32 @@ template <> ForwardKernel forward_kernel<float, bf16>() { return prompt_input_fo
 template <> ForwardKernel forward_kernel<bf16, float>() { return prompt_input_forward_bf16out_f32emb; }
 template <> ForwardKernel forward_kernel<bf16, bf16>() { return prompt_input_forward_bf16out_bf16emb; }
 
+// version 4 is the library; 1, 2, 3, 5 are the lab's (prompt_input_lab.cu), each on its own grid
+template <typename OutT, typename EmbT>
+void launch_version(int version, const PromptInputForwardArgs& a, int batchSplit)
+{
+    const int rows = a.promptLen + a.seqLen;
+    switch (version) {
+    case V1:
+        emu::launch(prompt_input_forward_v1<OutT, EmbT>, dim3{static_cast<unsigned>(ceil_div_host(a.batch * rows * a.dim, 256)), 1, 1}, 256, a, false);
+        break;
+    case V2:
+        emu::launch(prompt_input_forward_rowblock<OutT, EmbT, 1>, dim3{static_cast<unsigned>(ceil_div_host(a.dim, 1024)), static_cast<unsigned>(rows), static_cast<unsigned>(batchSplit)}, 128, a, false);
+        break;
+    case V3:
+        emu::launch(prompt_input_forward_rowblock<OutT, EmbT, 4>, dim3{static_cast<unsigned>(ceil_div_host(a.dim, 1024)), static_cast<unsigned>(rows), static_cast<unsigned>(batchSplit)}, 128, a, false);
+        break;
+    default: {
+        // documented: block 128; grid (ceil(d / 256), ceil((m + L) / 4), batchSplit)
+        const dim3 grid{static_cast<unsigned>(ceil_div_host(a.dim, 256)), static_cast<unsigned>(ceil_div_host(rows, 4)), static_cast<unsigned>(batchSplit)};
+        emu::launch(version == V5 ? prompt_input_forward_v5<OutT, EmbT> : forward_kernel<OutT, EmbT>(), grid, 128, a, false);
+    }
+    }
+}
+
 template <typename OutT, typename EmbT>
 void test_forward(const PromptProblem& q, const std::vector<double>& ref, int batchSplit, bool misalign, const ExpectedError& err,
-                  const char* types)
+                  const char* types, int version = V4)
 {
     const PromptSizes& z = q.z;
     const size_t T = static_cast<size_t>(z.m) + z.L;
@@ -159,15 +178,13 @@ void test_forward(const PromptProblem& q, const std::vector<double>& ref, int ba
     a.embScale = z.embScale;
     a.lowRankScale = z.lowRankScale;
 
-    // documented: block 128; grid (ceil(d / 256), ceil((m + L) / 4), batchSplit)
-    const dim3 grid{static_cast<unsigned>(ceil_div_host(z.d, 256)), static_cast<unsigned>(ceil_div_host(z.m + z.L, 4)),
-                    static_cast<unsigned>(batchSplit)};
-    emu::launch(forward_kernel<OutT, EmbT>(), grid, 128, a, false);
+    launch_version<OutT, EmbT>(version, a, batchSplit);
 
     const bool bf16Out = sizeof(OutT) == 2;
     char what[320];
-    std::snprintf(what, sizeof what, "forward %s split=%d%s %s", types, batchSplit, misalign ? " unaligned" : "", describe(z).c_str());
-    check_tensor(what, download(out), ref, bf16Out ? 1e-2 : 1e-5, bf16Out ? 4e-3 : 1e-5, 1e-6);
+    std::snprintf(what, sizeof what, "forward %s %s split=%d%s %s", version_name(version), types, batchSplit, misalign ? " unaligned" : "",
+                  describe(z).c_str());
+    check_tensor(what, download(out), ref, bf16Out ? 1e-2 : 1e-5, bf16Out ? 5e-3 : 1e-5, 1e-6);
     check_flag(what, flag, err.flag, err.anyValue);
 }
 
@@ -300,35 +317,36 @@ void test_bf16_rounding()
 
 // ------------------------------------------------------------------------------------------------------
 
-void run_case(const PromptSizes& z, std::mt19937_64& rng, const ExpectedError& fwdErr, const ExpectedError& bwdErr,
-              void (*corrupt)(PromptProblem&) = nullptr)
+void run_case(const EdgeCase& c, std::mt19937_64& rng)
 {
-    PromptProblem q32 = make_problem(z, rng, false, false);
-    PromptProblem q16 = q32;   // same values, emb and dinp rounded to bf16 for the bf16 storage tests
-    for (auto& v : q16.emb) v = round_to_bf16(v);
-    for (auto& v : q16.dinp) v = round_to_bf16(v);
-    if (corrupt) {
-        corrupt(q32);
-        q16.ids = q32.ids;
-        q16.promptIndex = q32.promptIndex;
-    }
+    PromptProblem q32, q16;
+    make_case_problems(c, rng, q32, q16);
     const auto ref32 = ref_forward(q32);
     const auto ref16 = ref_forward(q16);
-    test_forward_splits<float, float>(q32, ref32, fwdErr, "f32out/f32emb");
-    test_forward_splits<bf16, float>(q32, ref32, fwdErr, "bf16out/f32emb");
-    test_forward_splits<float, bf16>(q16, ref16, fwdErr, "f32out/bf16emb");
-    test_forward_splits<bf16, bf16>(q16, ref16, fwdErr, "bf16out/bf16emb");
+    test_forward_splits<float, float>(q32, ref32, c.forward, "f32out/f32emb");
+    test_forward_splits<bf16, float>(q32, ref32, c.forward, "bf16out/f32emb");
+    test_forward_splits<float, bf16>(q16, ref16, c.forward, "f32out/bf16emb");
+    test_forward_splits<bf16, bf16>(q16, ref16, c.forward, "bf16out/bf16emb");
 
-    PromptProblem b = q32;
-    b.z.useDelta = false;   // the backward always has A and B
-    const auto rb32 = ref_backward(b);
-    test_backward<float>(b, rb32, false, bwdErr);
-    test_backward<float>(b, rb32, true, bwdErr);
-    PromptProblem b16 = q16;
-    b16.z.useDelta = false;
-    test_backward<bf16>(b16, ref_backward(b16), false, bwdErr);
+    PromptProblem b32 = q32, b16 = q16;
+    b32.z.useDelta = b16.z.useDelta = false;   // the backward always has A and B
+    const auto rb32 = ref_backward(b32);
+    test_backward<float>(b32, rb32, false, c.backward);
+    test_backward<float>(b32, rb32, true, c.backward);
+    test_backward<bf16>(b16, ref_backward(b16), false, c.backward);
 
-    if (z.r > 0) {   // documented: delta is launched only when r > 0
+    // the lab's versions, on valid inputs (v2/v3 have no error handling and no scalar path)
+    if (c.corrupt == nullptr && c.z.L <= c.z.s) {
+        for (int v : {V1, V2, V3, V5}) {
+            if ((v == V2 || v == V3) && c.z.d % 8 != 0) continue;
+            for (int split : {1, 2}) {
+                test_forward<float, float>(q32, ref32, split, false, c.forward, "f32out/f32emb", v);
+                test_forward<bf16, bf16>(q16, ref16, split, false, c.forward, "bf16out/bf16emb", v);
+            }
+        }
+    }
+
+    if (c.z.r > 0) {   // documented: delta is launched only when r > 0
         test_delta(q32, false);
         test_delta(q32, true);
     }
@@ -342,61 +360,8 @@ int main(int argc, char** argv)
                                              : static_cast<unsigned long long>(std::chrono::steady_clock::now().time_since_epoch().count());
     std::printf("prompt_input emulation, seed %llu\n", seed);
     std::mt19937_64 rng(seed);
-    const float scale = 8.0f;   // alpha = 8, divided by sqrt(r) per case below
-    auto sz = [&](const char* name, int B, int L, int m, int d, int r, int s, int V, int P, bool delta, bool pidx) {
-        PromptSizes z{B, L, m, d, r, s, V, P, 1.0f, r > 0 ? scale / std::sqrt(static_cast<float>(r)) : 0.0f, delta, pidx, name};
-        return z;
-    };
-    const ExpectedError none;
     test_bf16_rounding();
-
-    const PromptSizes shapes[] = {
-        sz("vector, column tail", 5, 7, 3, 264, 2, 9, 50, 1, false, false),
-        sz("scalar d=100", 3, 5, 2, 100, 3, 5, 40, 1, false, false),
-        sz("odd d=13", 2, 3, 1, 13, 1, 4, 7, 1, false, false),
-        sz("m=0", 4, 6, 0, 64, 4, 6, 30, 1, false, false),
-        sz("r=0 vanilla PT", 3, 5, 4, 40, 0, 5, 20, 1, false, false),
-        sz("L=1 B=1", 1, 1, 2, 24, 2, 3, 10, 1, false, false),
-        sz("three prompts", 9, 6, 3, 272, 5, 8, 60, 3, false, true),
-        sz("r=9, L=10: rank and row tails", 4, 10, 2, 136, 9, 12, 25, 2, false, true),
-        sz("delta", 6, 5, 2, 256, 4, 7, 30, 2, true, true),
-        sz("delta scalar d=50", 3, 4, 1, 50, 3, 4, 12, 1, true, false),
-        sz("embScale", 3, 5, 2, 48, 2, 6, 16, 1, false, false),
-    };
-    for (const auto& z0 : shapes) {
-        PromptSizes z = z0;
-        if (z.name == "embScale") z.embScale = 27.7128f;   // sqrt(768), as a BERT/T5-style embedding scale
-        run_case(z, rng, none, none);
-    }
-
-    // token ids out of range: rows zero, code 1; a single bad id names itself exactly
-    {
-        PromptSizes z = sz("bad token id", 4, 6, 2, 64, 3, 6, 20, 1, false, false);
-        ExpectedError e;
-        e.flag = {DEPT_ERR_TOKEN_ID, 20, 2 * 6 + 4, 20};
-        run_case(z, rng, e, none, [](PromptProblem& q) { q.ids[2 * 6 + 4] = 20; });
-        ExpectedError e2;
-        e2.flag = {DEPT_ERR_TOKEN_ID, 0, 0, 20};
-        e2.anyValue = true;
-        run_case(z, rng, e2, none, [](PromptProblem& q) { q.ids[1] = -1; q.ids[3 * 6 + 5] = 1 << 30; });
-    }
-    // prompt index out of range: example's rows zero (forward), example skipped (backward), code 2
-    {
-        PromptSizes z = sz("bad prompt index", 5, 4, 2, 40, 2, 4, 15, 2, false, true);
-        ExpectedError e;
-        e.flag = {DEPT_ERR_PROMPT_INDEX, 2, 3, 2};
-        run_case(z, rng, e, e, [](PromptProblem& q) { q.promptIndex[3] = 2; });
-    }
-    // L > s with a low-rank term: rows i >= s zero, dA/dB use rows < s, code 3
-    {
-        PromptSizes z = sz("L > s", 3, 7, 2, 32, 2, 5, 15, 1, false, false);
-        ExpectedError e;   // forward: every row i >= s reports, position names one of them
-        e.flag = {DEPT_ERR_SEQ_LONGER_THAN_MAX, 7, 5, 5};
-        e.anyValue = true;
-        ExpectedError eb;
-        eb.flag = {DEPT_ERR_SEQ_LONGER_THAN_MAX, 7, 5, 5};
-        run_case(z, rng, e, eb);
-    }
+    for (const EdgeCase& c : edge_cases()) run_case(c, rng);
 
     std::printf("%d checks, %d failed\n", checks, failures);
     return failures == 0 ? 0 : 1;

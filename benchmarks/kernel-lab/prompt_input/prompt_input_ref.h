@@ -5,13 +5,15 @@ the nvcc kernel lab (prompt_input_lab.cu) and the CPU emulation test (prompt_inp
 Everything accumulates in double. Inputs are held as float; a tensor that the device holds in bf16 is
 generated already rounded to bf16, so the device and the reference see the same values and the only
 difference left is the device's fp32 arithmetic (and bf16 rounding of the output).
-Semantics, including the error rows, are those of prompt.cuh's header comment.
+Semantics, including the error rows, are those of prompt.cuh's header comment. Include prompt.cuh first
+(the edge cases at the end name its error codes).
 */
 #pragma once
 
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <array>
 #include <cstring>
 #include <random>
 #include <string>
@@ -248,4 +250,80 @@ inline long long first_mismatch(const std::vector<float>& out, const std::vector
     for (size_t i = 0; i < out.size(); ++i)
         if (!(std::fabs(out[i] - ref[i]) <= relTol * std::fabs(ref[i]) + absTol * scale)) return static_cast<long long>(i);
     return -1;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the edge cases both runners (CPU emulation, GPU lab) check the library on: every path (vector and
+// scalar, column tails, m = 0, r = 0, L = 1, B = 1, several prompts, delta, r and L not multiples of the
+// block tiles, an embedding scale) and the three error codes
+
+struct ExpectedError {
+    std::array<int, 4> flag{0, 0, 0, 0};
+    bool anyValue = false;   // several bad elements: value and position may name any one of them
+};
+
+struct EdgeCase {
+    PromptSizes z;
+    void (*corrupt)(PromptProblem&) = nullptr;   // plants bad ids / indices after generation
+    ExpectedError forward, backward;
+};
+
+inline PromptSizes edge_sizes(const char* name, int B, int L, int m, int d, int r, int s, int V, int P, bool delta, bool pidx)
+{
+    const float alpha = 8.0f;
+    return PromptSizes{B, L, m, d, r, s, V, P, 1.0f, r > 0 ? alpha / std::sqrt(static_cast<float>(r)) : 0.0f, delta, pidx, name};
+}
+
+inline std::vector<EdgeCase> edge_cases()
+{
+    std::vector<EdgeCase> cases;
+    auto add = [&](PromptSizes z) { cases.push_back(EdgeCase{z, nullptr, {}, {}}); };
+    add(edge_sizes("vector, column tail", 5, 7, 3, 264, 2, 9, 50, 1, false, false));
+    add(edge_sizes("scalar d=100", 3, 5, 2, 100, 3, 5, 40, 1, false, false));
+    add(edge_sizes("odd d=13", 2, 3, 1, 13, 1, 4, 7, 1, false, false));
+    add(edge_sizes("m=0", 4, 6, 0, 64, 4, 6, 30, 1, false, false));
+    add(edge_sizes("r=0 vanilla PT", 3, 5, 4, 40, 0, 5, 20, 1, false, false));
+    add(edge_sizes("L=1 B=1", 1, 1, 2, 24, 2, 3, 10, 1, false, false));
+    add(edge_sizes("three prompts", 9, 6, 3, 272, 5, 8, 60, 3, false, true));
+    add(edge_sizes("r=9, L=10: rank and row tails", 4, 10, 2, 136, 9, 12, 25, 2, false, true));
+    add(edge_sizes("delta", 6, 5, 2, 256, 4, 7, 30, 2, true, true));
+    add(edge_sizes("delta scalar d=50", 3, 4, 1, 50, 3, 4, 12, 1, true, false));
+    PromptSizes scaled = edge_sizes("embScale", 3, 5, 2, 48, 2, 6, 16, 1, false, false);
+    scaled.embScale = 27.7128f;   // sqrt(768)
+    add(scaled);
+
+    // token id out of range: that row zero, code 1; one bad id is named exactly
+    EdgeCase badId{edge_sizes("bad token id", 4, 6, 2, 64, 3, 6, 20, 1, false, false),
+                   [](PromptProblem& q) { q.ids[2 * 6 + 4] = 20; }, {}, {}};
+    badId.forward.flag = {DEPT_ERR_TOKEN_ID, 20, 2 * 6 + 4, 20};
+    cases.push_back(badId);
+    EdgeCase badIds{edge_sizes("two bad token ids", 4, 6, 2, 64, 3, 6, 20, 1, false, false),
+                    [](PromptProblem& q) { q.ids[1] = -1; q.ids[3 * 6 + 5] = 1 << 30; }, {}, {}};
+    badIds.forward.flag = {DEPT_ERR_TOKEN_ID, 0, 0, 20};
+    badIds.forward.anyValue = true;
+    cases.push_back(badIds);
+    // prompt index out of range: the example's rows zero (forward), the example skipped (backward), code 2
+    EdgeCase badPrompt{edge_sizes("bad prompt index", 5, 4, 2, 40, 2, 4, 15, 2, false, true),
+                       [](PromptProblem& q) { q.promptIndex[3] = 2; }, {}, {}};
+    badPrompt.forward.flag = {DEPT_ERR_PROMPT_INDEX, 2, 3, 2};
+    badPrompt.backward.flag = {DEPT_ERR_PROMPT_INDEX, 2, 3, 2};
+    cases.push_back(badPrompt);
+    // L > s with a low-rank term: rows i >= s zero, dA/dB from rows < s, code 3 (forward: every row i >= s
+    // reports, so the position names one of them)
+    EdgeCase tooLong{edge_sizes("L > s", 3, 7, 2, 32, 2, 5, 15, 1, false, false), nullptr, {}, {}};
+    tooLong.forward.flag = {DEPT_ERR_SEQ_LONGER_THAN_MAX, 7, 5, 5};
+    tooLong.forward.anyValue = true;
+    tooLong.backward.flag = {DEPT_ERR_SEQ_LONGER_THAN_MAX, 7, 5, 5};
+    cases.push_back(tooLong);
+    return cases;
+}
+
+// the two copies of a case's inputs: fp32 storage, and the same values with emb and dinp rounded to bf16
+inline void make_case_problems(const EdgeCase& c, std::mt19937_64& rng, PromptProblem& q32, PromptProblem& q16)
+{
+    q32 = make_problem(c.z, rng, false, false);
+    if (c.corrupt) c.corrupt(q32);
+    q16 = q32;
+    for (auto& v : q16.emb) v = round_to_bf16(v);
+    for (auto& v : q16.dinp) v = round_to_bf16(v);
 }
