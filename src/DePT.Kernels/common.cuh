@@ -8,7 +8,7 @@ float4, __float_as_uint, __uint_as_float, atomicCAS, __shfl_xor_sync, __syncthre
 
 - bf16: our own 2-byte brain-float type (the upper half of an IEEE fp32), so that no cuda_bf16.h is needed.
   float -> bf16 rounds to nearest even and keeps NaN a (quiet) NaN; bf16 -> float is exact.
-- Pack8<T>: 8 consecutive elements moved by one thread in 16-byte accesses (one uint4 of bf16, or two
+- Pack8<T> / Row8<T, VEC>: 8 consecutive elements moved by one thread in 16-byte accesses (one uint4 of bf16, or two
   float4 of fp32). The vector path is taken only when the row length is a multiple of 8 and the base
   pointers are 16-byte aligned; every kernel has a scalar path for everything else.
 - Error flag: int[4] = {code, value, position, limit}; the first error wins (atomicCAS on [0]); a kernel
@@ -23,7 +23,7 @@ float4, __float_as_uint, __uint_as_float, atomicCAS, __shfl_xor_sync, __syncthre
 #define DEPT_ERR_NONE 0
 #define DEPT_ERR_TOKEN_ID 1          // value = token id, position = b*L + t, limit = V
 #define DEPT_ERR_PROMPT_INDEX 2      // value = prompt index, position = b, limit = P
-#define DEPT_ERR_SEQ_LONGER_THAN_MAX 3  // value = L, position = row t (>= s) that has no low-rank row, limit = s
+#define DEPT_ERR_SEQ_LONGER_THAN_MAX 3  // value = L, position = a row i >= s with no low-rank row (backward: s), limit = s
 
 __device__ __forceinline__ void report_error(int* errorFlag, int code, int value, int position, int limit)
 {

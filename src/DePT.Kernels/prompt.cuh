@@ -50,6 +50,12 @@ Errors (errorFlag, see common.cuh; first wins): token id outside [0, V) -> code 
 zeros; prompt index outside [0, P) -> code 2, the example's rows are zeros (forward) or the example is
 skipped (backward); L > s while a low-rank term is in use -> code 3 and the rows i >= s get no addend
 (forward: zeros) or no gradient (dA, dB). Nothing is read out of bounds in any of these cases.
+
+For the caller (the C# mirror): struct sizes are 112 (forward), 104 (backward) and 48 (delta) bytes.
+P >= 1; prompt may be null only when m == 0; lowRankA/lowRankB must be set when r > 0 and delta is null
+(the forward skips the low-rank term otherwise); errorFlag may be null (errors then go unreported).
+workspace holds P·L·d floats; lowrank_a and lowrank_b read it, so they follow the reduce on one stream.
+Grid y and z stay far below 65535 for any real shape (ceil((m+L)/4), batchSplit <= B, P).
 */
 #pragma once
 
