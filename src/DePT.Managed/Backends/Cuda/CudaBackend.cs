@@ -10,8 +10,11 @@ namespace DePT.Backends.Cuda;
 /// </summary>
 public sealed class CudaBackend : IBackend
 {
-    private const uint PromptBlock = 128;      // threads per block of the prompt-input kernels
-    private const int PromptVector = 8;        // columns per thread (one 16-byte bf16 access)
+    // Geometry of the prompt-input kernels (prompt.cuh): 128 threads = 4 warps; a warp owns one sequence row,
+    // a lane 8 columns, so a block covers 4 rows × 256 columns.
+    private const uint PromptBlock = 128;
+    private const int PromptRowsPerBlock = 4;
+    private const int PromptColumnsPerBlock = 256;
     private readonly bool _ownsDevice;
 
     /// <summary>Runs on an already opened device (not disposed with the backend).</summary>
@@ -56,7 +59,7 @@ public sealed class CudaBackend : IBackend
             EmbScale = embeddingScale, LowRankScale = prompts.LowRankScale,
         };
         string name = $"prompt_input_forward_{Suffix(output.DType)}out_{Suffix(embeddings.DType)}emb";
-        var shape = new LaunchShape(LaunchShape.Blocks(s.Dim, PromptBlock * PromptVector), (uint)s.TotalLen,
+        var shape = new LaunchShape(LaunchShape.Blocks(s.Dim, PromptColumnsPerBlock), LaunchShape.Blocks(s.TotalLen, PromptRowsPerBlock),
             (uint)ForwardBatchSplit(s), PromptBlock);
         CudaDevice.Kernels.Launch(name, shape, args);
     }
@@ -76,10 +79,12 @@ public sealed class CudaBackend : IBackend
         };
         var kernels = CudaDevice.Kernels;
         kernels.Launch($"prompt_input_backward_reduce_{Suffix(dInput.DType)}",
-            new LaunchShape(LaunchShape.Blocks(s.Dim, PromptBlock * PromptVector), (uint)s.TotalLen, 1, PromptBlock), args);
+            new LaunchShape(LaunchShape.Blocks(s.Dim, PromptColumnsPerBlock), LaunchShape.Blocks(s.TotalLen, PromptRowsPerBlock), 1, PromptBlock), args);
         if (s.Rank == 0) return;
-        kernels.Launch("prompt_input_backward_lowrank_a", new LaunchShape((uint)s.SeqLen, (uint)s.Rank, (uint)s.NumPrompts, 256), args);
-        kernels.Launch("prompt_input_backward_lowrank_b", new LaunchShape(LaunchShape.Blocks(s.Dim, 256), (uint)s.Rank, (uint)s.NumPrompts, 256), args);
+        kernels.Launch("prompt_input_backward_lowrank_a",
+            new LaunchShape(LaunchShape.Blocks(s.SeqLen, 4), LaunchShape.Blocks(s.Rank, 8), (uint)s.NumPrompts, PromptBlock), args);
+        kernels.Launch("prompt_input_backward_lowrank_b",
+            new LaunchShape(LaunchShape.Blocks(s.Dim, 128), LaunchShape.Blocks(s.Rank, 8), (uint)s.NumPrompts, PromptBlock), args);
         // The workspace goes back to the pool now; work queued later on this stream runs after these kernels.
     }
 
@@ -93,8 +98,10 @@ public sealed class CudaBackend : IBackend
             NumPrompts = lowRankA.Dim(0), MaxLen = lowRankA.Dim(1), Rank = lowRankA.Dim(2), Dim = lowRankB.Dim(2),
             LowRankScale = lowRankScale,
         };
+        if (args.Rank == 0) return;
         CudaDevice.Kernels.Launch("prompt_lowrank_delta",
-            new LaunchShape(LaunchShape.Blocks(args.Dim, 256), (uint)args.MaxLen, (uint)args.NumPrompts, 256), args);
+            new LaunchShape(LaunchShape.Blocks(args.Dim, PromptColumnsPerBlock), LaunchShape.Blocks(args.MaxLen, PromptRowsPerBlock),
+                (uint)args.NumPrompts, PromptBlock), args);
     }
 
     /// <inheritdoc />
@@ -104,15 +111,14 @@ public sealed class CudaBackend : IBackend
     }
 
     /// <summary>
-    /// Slices of the batch per (column block, row): enough blocks to fill every SM a few times over, while
-    /// each slice keeps enough examples to amortise its low-rank row.
+    /// Slices of the batch per (column block, row block): enough blocks for about four per SM, while each
+    /// slice keeps as many examples as possible to amortise its low-rank rows (the rule of prompt.cuh).
     /// </summary>
     private int ForwardBatchSplit(PromptInputShape s)
     {
-        long blocks = (long)LaunchShape.Blocks(s.Dim, PromptBlock * PromptVector) * s.TotalLen;
-        long wanted = 4L * CudaDevice.MultiprocessorCount * 8; // ~8 resident blocks of 128 threads per SM, 4 waves
-        int split = (int)Math.Clamp((wanted + blocks - 1) / blocks, 1, s.Batch);
-        return split;
+        long blocks = (long)LaunchShape.Blocks(s.Dim, PromptColumnsPerBlock) * LaunchShape.Blocks(s.TotalLen, PromptRowsPerBlock);
+        long wanted = 4L * CudaDevice.MultiprocessorCount;
+        return (int)Math.Clamp((wanted + blocks - 1) / blocks, 1, s.Batch);
     }
 
     private static string Suffix(DType dtype) => dtype == DType.BF16 ? "bf16" : "f32";
