@@ -79,8 +79,8 @@ public unsafe class NativeBindingGpuTests
             Assert.That(Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN),
                 Is.GreaterThanOrEqualTo(Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK)));
             Assert.That(Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE), Is.Positive);
-            Assert.That(total, Is.Positive.And.LessThanOrEqualTo(totalMem));
-            Assert.That(free, Is.LessThanOrEqualTo(total));
+            Assert.That((ulong)total, Is.Positive.And.LessThanOrEqualTo((ulong)totalMem));
+            Assert.That((ulong)free, Is.LessThanOrEqualTo((ulong)total));
         });
     }
 
