@@ -8,10 +8,12 @@
              the library then compiles its embedded sources with NVRTC at run time)
     Build    dotnet build of DePT.sln
     Test     dotnet test (GPU tests skip themselves where no CUDA device exists)
-    Bench    the benchmark harness (GPU machine)
+    Bench    the prompt-input kernel lab (where nvcc exists) and `dept doctor`'s measured run
     Pack     NuGet packages of the libraries into artifacts/packages
 #>
+[CmdletBinding(PositionalBinding = $false)]
 param(
+    [Parameter(Position = 0, ValueFromRemainingArguments = $true)]
     [ValidateSet('Kernels', 'Build', 'Test', 'Bench', 'Pack')]
     [string[]] $Task = @('Kernels', 'Build', 'Test'),
     [string] $Configuration = 'Release'
@@ -31,19 +33,26 @@ foreach ($t in $Task) {
         'Kernels' {
             $nvcc = Get-Command nvcc -ErrorAction SilentlyContinue
             if (-not $nvcc -and $env:CUDA_HOME) { $nvcc = Get-Command (Join-Path $env:CUDA_HOME 'bin/nvcc') -ErrorAction SilentlyContinue }
-            if (-not $nvcc) {
-                Write-Host '== Kernels: skipped, nvcc not found (the library compiles its embedded kernel sources with NVRTC at run time).' -ForegroundColor Yellow
-                continue
+            if ($nvcc) {
+                Invoke-Step 'Kernels (cmake configure)' { cmake -S $root -B (Join-Path $root 'build/kernels') -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CUDA_COMPILER=$($nvcc.Source)" }
+                Invoke-Step 'Kernels (nvcc fatbin)' { cmake --build (Join-Path $root 'build/kernels') --target dept_kernels }
             }
-            Invoke-Step 'Kernels (cmake configure)' { cmake -S $root -B (Join-Path $root 'build/kernels') -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CUDA_COMPILER=$($nvcc.Source)" }
-            Invoke-Step 'Kernels (nvcc fatbin)' { cmake --build (Join-Path $root 'build/kernels') --target dept_kernels }
+            else {
+                Write-Host '== Kernels: skipped, nvcc not found (the library compiles its embedded kernel sources with NVRTC at run time).' -ForegroundColor Yellow
+            }
         }
         'Build' { Invoke-Step 'Build' { dotnet build (Join-Path $root 'DePT.sln') -c $Configuration } }
         'Test' { Invoke-Step 'Test' { dotnet test --solution (Join-Path $root 'DePT.sln') -c $Configuration } }
         'Bench' {
-            $bench = Join-Path $root 'benchmarks/DePT.Benchmarks/DePT.Benchmarks.csproj'
-            if (-not (Test-Path $bench)) { throw "No benchmark harness at $bench yet." }
-            Invoke-Step 'Bench' { dotnet run --project $bench -c Release -- @args }
+            # The prompt-input kernel lab where nvcc exists, then the library's own measurement through `dept doctor`.
+            if (Get-Command nvcc -ErrorAction SilentlyContinue) {
+                Invoke-Step 'Bench (kernel lab)' {
+                    cmake -S $root -B (Join-Path $root 'build/kernels') -DCMAKE_BUILD_TYPE=Release
+                    cmake --build (Join-Path $root 'build/kernels') --target prompt_input_lab
+                    & (Join-Path $root 'build/kernels/prompt_input_lab')
+                }
+            }
+            Invoke-Step 'Bench (dept doctor)' { dotnet run --project (Join-Path $root 'src/DePT.Cli') -c Release -- doctor }
         }
         'Pack' {
             Invoke-Step 'Pack' {
