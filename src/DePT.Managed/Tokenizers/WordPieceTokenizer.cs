@@ -8,7 +8,7 @@ namespace DePT.Tokenizers;
 /// pre-tokenization, lower-casing and accent stripping, WordPiece, then [CLS] ... [SEP]. A thin wrapper
 /// over Microsoft.ML.Tokenizers' BertTokenizer that adds truncation and padded batches.
 /// </summary>
-public sealed class WordPieceTokenizer
+public sealed class WordPieceTokenizer : ITextTokenizer
 {
     private readonly MlTokenizers.BertTokenizer _tokenizer;
 
@@ -25,6 +25,9 @@ public sealed class WordPieceTokenizer
 
     /// <summary>Id of [UNK].</summary>
     public int UnknownTokenId => _tokenizer.UnknownTokenId;
+
+    /// <summary>Two ids per sequence: [CLS] and [SEP].</summary>
+    public int MinimumLength => 2;
 
     /// <summary>Whether this process can strip accents: it needs Unicode decomposition, which .NET does not
     /// have when the app runs with <c>InvariantGlobalization</c> (the text then passes through unchanged).</summary>
@@ -128,4 +131,9 @@ public sealed class WordPieceTokenizer
         }
         return new TokenBatch(texts.Count, length, ids, mask, lengths);
     }
+
+    /// <summary>Turns ids back into text: special tokens left out, ## continuations joined to their word,
+    /// words separated by spaces except before . , ! ? and '.</summary>
+    /// <param name="ids">Token ids.</param>
+    public string Decode(ReadOnlySpan<int> ids) => _tokenizer.Decode(ids.ToArray(), skipSpecialTokens: true);
 }
