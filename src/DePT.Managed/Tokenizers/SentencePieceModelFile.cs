@@ -1,3 +1,4 @@
+using DePT.IO;
 using System.Text;
 using DePT.Models.MiniLm;
 

@@ -1,3 +1,4 @@
+using DePT.IO;
 using System.Runtime.InteropServices;
 
 namespace DePT.Models.MiniLm;

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace DePT.Models.MiniLm;
+namespace DePT.IO;
 
 /// <summary>Protobuf wire types (the low three bits of a field key).</summary>
 internal enum ProtobufWireType
