@@ -21,16 +21,11 @@ public unsafe class NativeBindingGpuTests
     [OneTimeSetUp]
     public void RetainPrimaryContext()
     {
-        if (!NativeLibraries.TryLoad(NativeLibraryKind.Cuda, out var failure))
+        // The same availability rule as every other GPU fixture: no driver, a failing cuInit or no device skips.
+        var probe = DePT.Devices.CudaProbe.Run();
+        if (!probe.IsAvailable)
         {
-            Assert.Ignore(failure);
-        }
-
-        CudaException.ThrowIfFailed(cuInit(0));
-        CudaException.ThrowIfFailed(cuDeviceGetCount(out var count));
-        if (count == 0)
-        {
-            Assert.Ignore("The CUDA driver reports no device.");
+            Assert.Ignore($"No CUDA device: {probe.Reason}");
         }
 
         CudaException.ThrowIfFailed(cuDeviceGet(out _device, 0));
