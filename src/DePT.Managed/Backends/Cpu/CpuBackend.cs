@@ -10,7 +10,7 @@ namespace DePT.Backends.Cpu;
 /// The fp32 reference backend: plain loops over <see cref="TensorPrimitives"/>, synchronous, validating
 /// every index it reads. BF16 tensors are stored as bf16 and computed in fp32.
 /// </summary>
-public sealed class CpuBackend : IBackend
+public sealed partial class CpuBackend : IBackend
 {
     /// <inheritdoc />
     public Device Device => Device.Cpu;

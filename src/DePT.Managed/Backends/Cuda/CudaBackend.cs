@@ -8,7 +8,7 @@ namespace DePT.Backends.Cuda;
 /// The CUDA backend: launches the project's kernels on the device's stream, allocates from its pool, and
 /// never synchronises inside an op. Input errors found by kernels surface at <see cref="Synchronize"/>.
 /// </summary>
-public sealed class CudaBackend : IBackend
+public sealed partial class CudaBackend : IBackend
 {
     private const uint PromptBlock = 128;      // threads per block of the prompt-input kernels
     private const int PromptVector = 8;        // columns per thread (one 16-byte bf16 access)
