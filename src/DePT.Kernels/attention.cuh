@@ -20,7 +20,8 @@ All four gradients are activation gradients: assigned.
 Kernels here:
     attention_permute_in       dst (B, H, T, dh) = src (B, srcRows, H, dh)[:, :T]     dtype conversion as needed
     attention_permute_out      dst (B, dstRows, H, dh)[:, :T] = src (B, H, T, dh) fp32; rows T.. of dst are zero
-    attention_softmax_forward  the masked softmax above, in place on S, plus an optional bf16 copy of P
+    attention_softmax_forward  the masked softmax above, in place on S, plus an optional bf16 copy of P; the
+                               bias (fp32) and the key mask may have Tk or Tcap columns (their row strides)
     attention_softmax_backward dS in place on dP, plus an optional bf16 copy of dS
 Launch geometry: permutes: blockDim (256, 1, 1), grid-stride over chunks of 8 head columns in destination
 order, gridDim.x = min(ceil(chunks / 256), a few blocks per SM); 16-byte accesses when dh % 8 == 0 and the
@@ -40,21 +41,19 @@ struct AttentionPermuteArgs {
 };
 
 struct AttentionSoftmaxArgs {
-    float* probs;          // (B, H, Tq, Tk)   in: scale·Q·Kᵀ; out: the probabilities (saved for the backward)
-    void* probsLow;        // (B, H, Tq, Tk)   bf16 copy of the probabilities, or null
-    const void* bias;      // (H, Tq, Tk)      added to every example's scores, or null
-    const int* keyMask;    // (B, maskStride)  0 hides key j of example b, or null
-    int batch, heads, queryLen, keyLen, maskStride, causal, queryOffset;
-    int bf16;              // bit 1 probsLow, bit 2 bias
+    float* probs;          // (B, H, Tq, Tk)        in: scale·Q·Kᵀ; out: the probabilities (saved for the backward)
+    ops_bf16* probsLow;    // (B, H, Tq, Tk)        bf16 copy of the probabilities for a bf16 P·V, or null
+    const float* bias;     // (H, Tq, biasStride)   first Tk columns added to every example's scores, or null
+    const int* keyMask;    // (B, maskStride)       first Tk columns: 0 hides key j of example b, or null
+    int batch, heads, queryLen, keyLen, maskStride, biasStride, causal, queryOffset;
 };
 
 struct AttentionSoftmaxBackwardArgs {
     float* dscores;        // (rows, Tk)   in: dP; out: dS = P ⊙ (dP − Σ_j dP_j·P_j)
-    void* dscoresLow;      // (rows, Tk)   bf16 copy of dS, or null
+    ops_bf16* dscoresLow;  // (rows, Tk)   bf16 copy of dS for the bf16 products, or null
     const float* probs;    // (rows, Tk)   P from the forward
     long long rows;        // B·H·Tq
     int keyLen;
-    int bf16;              // bit 1 dscoresLow
 };
 
 static_assert(sizeof(AttentionPermuteArgs) == 40, "AttentionPermuteArgs layout changed: update the C# mirror");
@@ -116,7 +115,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_softmax_forward(cons
     const int h = static_cast<int>(bh % a.heads);
     const long long b = bh / a.heads;
     float* s = a.probs + row * a.keyLen;
-    const long long biasRow = (static_cast<long long>(h) * a.queryLen + i) * a.keyLen;
+    const float* bias = a.bias != nullptr ? a.bias + (static_cast<long long>(h) * a.queryLen + i) * a.biasStride : nullptr;
     const int* mask = a.keyMask != nullptr ? a.keyMask + b * a.maskStride : nullptr;
     const int lastVisible = a.causal ? i + a.queryOffset : a.keyLen - 1;   // keys past it are hidden
     const float negInf = ops_neg_inf();
@@ -125,7 +124,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_softmax_forward(cons
     float m = negInf, sum = 0.0f;
     for (int j = lane; j < a.keyLen; j += 32) {
         if (j > lastVisible || (mask != nullptr && mask[j] == 0)) continue;
-        const float v = s[j] + (a.bias != nullptr ? ops_load(a.bias, ops_bit(a.bf16, 2), biasRow + j) : 0.0f);
+        const float v = s[j] + (bias != nullptr ? bias[j] : 0.0f);
         if (v == negInf) continue;   // exp(v − m) = 0, and −inf − −inf would be NaN
         if (v > m) {
             sum = sum * expf(m - v) + 1.0f;
@@ -141,11 +140,11 @@ extern "C" __global__ void __launch_bounds__(128) attention_softmax_forward(cons
     for (int j = lane; j < a.keyLen; j += 32) {
         float p = 0.0f;
         if (inv > 0.0f && j <= lastVisible && (mask == nullptr || mask[j] != 0)) {
-            const float v = s[j] + (a.bias != nullptr ? ops_load(a.bias, ops_bit(a.bf16, 2), biasRow + j) : 0.0f);
+            const float v = s[j] + (bias != nullptr ? bias[j] : 0.0f);
             p = expf(v - rowMax) * inv;
         }
         s[j] = p;
-        if (a.probsLow != nullptr) ops_store(a.probsLow, ops_bit(a.bf16, 1), row * a.keyLen + j, p);
+        if (a.probsLow != nullptr) a.probsLow[row * a.keyLen + j] = ops_f32_to_bf16(p);
     }
 }
 
@@ -164,6 +163,6 @@ extern "C" __global__ void __launch_bounds__(128) attention_softmax_backward(con
     for (int j = lane; j < a.keyLen; j += 32) {
         const float v = p[j] * (ds[j] - dot);
         ds[j] = v;
-        if (a.dscoresLow != nullptr) ops_store(a.dscoresLow, ops_bit(a.bf16, 1), row * a.keyLen + j, v);
+        if (a.dscoresLow != nullptr) a.dscoresLow[row * a.keyLen + j] = ops_f32_to_bf16(v);
     }
 }

@@ -4,8 +4,8 @@ each (bit i of `bf16` = the i-th pointer), math in fp32:
     ew_add          out = a + b                         (out may be a or b)
     ew_scale        out = inp · factor                  (out may be inp; factor 1 is Copy's dtype conversion)
     ew_fill         out = value
-    ew_dropout      out = keep(i) ? inp · keepScale : 0, keep(i) = hash(seed, stream, i) ≥ rate (see below);
-                    the backward is the same kernel on the gradient with the same seed and stream
+    ew_dropout      out = keep(i) ? inp · keepScale : 0, keep(i) = u(i) ≥ rate with u the counter-based uniform of
+                    DePT.Backends.DropoutHash (below); the backward is the same kernel on the gradient, same key
     ew_write_rows   cache (B, Tcap, d)[:, position + t, :] = rows (B, Tn, d)[:, t, :] for t < Tn
 Each element is read and written by the same thread, so an output may alias an input of the same dtype.
 
@@ -45,11 +45,10 @@ struct DropoutArgs {
     void* out;                  // (count)
     const void* inp;            // (count)
     long long count;
-    unsigned long long seed;    // with stream: which mask
-    unsigned long long stream;
+    unsigned long long key;     // DropoutHash.Key(seed, stream): which mask
     int bf16;                   // bit 0 out, bit 1 inp
     float rate;                 // drop probability in [0, 1)
-    float keepScale;            // 1 / (1 − rate)
+    float keepScale;            // 1 / (1 − rate), an IEEE fp32 division on the host
 };
 
 struct WriteRowsArgs {
@@ -62,7 +61,7 @@ struct WriteRowsArgs {
 static_assert(sizeof(AddArgs) == 40, "AddArgs layout changed: update the C# mirror");
 static_assert(sizeof(ScaleArgs) == 32, "ScaleArgs layout changed: update the C# mirror");
 static_assert(sizeof(FillArgs) == 24, "FillArgs layout changed: update the C# mirror");
-static_assert(sizeof(DropoutArgs) == 56, "DropoutArgs layout changed: update the C# mirror");
+static_assert(sizeof(DropoutArgs) == 48, "DropoutArgs layout changed: update the C# mirror");
 static_assert(sizeof(WriteRowsArgs) == 40, "WriteRowsArgs layout changed: update the C# mirror");
 
 extern "C" __global__ void __launch_bounds__(256) ew_add(const AddArgs a)
@@ -109,8 +108,10 @@ extern "C" __global__ void __launch_bounds__(256) ew_fill(const FillArgs a)
     }
 }
 
-// PLACEHOLDER until DePT.Backends.DropoutHash (the CPU side) is final: this must reproduce it bit for bit.
-// A uniform number in [0, 1) from (seed, stream, i): splitmix64 finalisers over the three words, top 24 bits.
+// DePT.Backends.DropoutHash, bit for bit (all arithmetic modulo 2^64):
+//   mix(z) = z ^= z >> 30; z *= 0xBF58476D1CE4E5B9; z ^= z >> 27; z *= 0x94D049BB133111EB; z ^= z >> 31
+//   key = mix(mix(seed) ^ stream)                      (computed once on the host, passed in DropoutArgs)
+//   u(i) = (mix(key + 0x9E3779B97F4A7C15 · (i + 1)) >> 40) · 2^-24     (24 bits: exact in float, in [0, 1))
 __device__ __forceinline__ unsigned long long ops_mix64(unsigned long long z)
 {
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -118,10 +119,10 @@ __device__ __forceinline__ unsigned long long ops_mix64(unsigned long long z)
     return z ^ (z >> 31);
 }
 
-__device__ __forceinline__ float ops_dropout_uniform(unsigned long long seed, unsigned long long stream, unsigned long long i)
+__device__ __forceinline__ float ops_dropout_uniform(unsigned long long key, unsigned long long i)
 {
-    const unsigned long long h = ops_mix64(ops_mix64(ops_mix64(seed) ^ stream) ^ i);
-    return static_cast<float>(h >> 40) * (1.0f / 16777216.0f);
+    const unsigned long long bits = ops_mix64(key + 0x9e3779b97f4a7c15ull * (i + 1ull));
+    return static_cast<float>(bits >> 40) * (1.0f / 16777216.0f);
 }
 
 extern "C" __global__ void __launch_bounds__(256) ew_dropout(const DropoutArgs a)
@@ -135,7 +136,7 @@ extern "C" __global__ void __launch_bounds__(256) ew_dropout(const DropoutArgs a
         ops_load8(a.inp, ops_bit(a.bf16, 1), i, n, vec, x);
 #pragma unroll
         for (int j = 0; j < 8; ++j)
-            x[j] = ops_dropout_uniform(a.seed, a.stream, static_cast<unsigned long long>(i + j)) >= a.rate ? x[j] * a.keepScale : 0.0f;
+            x[j] = ops_dropout_uniform(a.key, static_cast<unsigned long long>(i + j)) >= a.rate ? x[j] * a.keepScale : 0.0f;
         ops_store8(a.out, ops_bit(a.bf16, 0), i, n, vec, x);
     }
 }

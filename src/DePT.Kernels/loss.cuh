@@ -6,8 +6,9 @@ math in fp32.
                             = 0 where labels[n] == ignoreIndex
                             with writeGradient: logits[n, :] = (softmax(x) − onehot(label)) · gradientScale,
                             zeros where ignored: the logits become their own gradient, never held twice
-    argmax_rows             indices[n] = argmax_j x_j, ties to the lowest index; a NaN counts as the largest
-                            value (as torch.argmax), the first NaN of a row winning
+    argmax_rows             indices[n] = argmax_j x_j, ties to the lowest index. NaN as the CPU reference's scan
+                            (best = 0; best = j when x_j > x_best) leaves it: a NaN never wins, except that a
+                            NaN at column 0 (or a row of NaN only) gives 0
 
 Errors: a label outside [0, V) that is not ignoreIndex -> code 1 {1, label, n, V} in the error word (first
 error wins); that row is treated as ignored (loss 0, gradient zeros), so nothing is read out of bounds.
@@ -100,11 +101,10 @@ extern "C" __global__ void __launch_bounds__(1024) softmax_cross_entropy(const C
     }
 }
 
-// true when (v, i) beats (best, bestIndex): larger, or equal at a lower index; NaN above everything
+// true when (v, i) beats (best, bestIndex): larger, or equal at a lower index; a NaN v never does (every
+// comparison with it is false), and best is never NaN
 __device__ __forceinline__ bool ops_argmax_better(float v, int i, float best, int bestIndex)
 {
-    const bool vNan = v != v, bestNan = best != best;
-    if (vNan || bestNan) return vNan && (!bestNan || i < bestIndex);
     return v > best || (v == best && i < bestIndex);
 }
 
@@ -149,6 +149,7 @@ extern "C" __global__ void __launch_bounds__(1024) argmax_rows(const ArgMaxArgs 
                 best = warpBest[w];
                 bestIndex = warpIndex[w];
             }
-        a.indices[blockIdx.x] = bestIndex;
+        const float first = ops_load(a.logits, bf16, base);
+        a.indices[blockIdx.x] = first != first || bestIndex == 0x7fffffff ? 0 : bestIndex;
     }
 }

@@ -52,9 +52,10 @@ internal sealed unsafe class CudaBlas : IDisposable
         float beta, CUdeviceptr c, DType cType, int ldc)
     {
         CheckTypes(aType, bType, cType);
+        var g = ColumnMajorGemm.For(transA, transB, m, n, k, lda, ldb);
         _device.MakeCurrent();
-        CudaException.ThrowIfFailed(CuBlas.cublasGemmEx(_handle, Op(transB), Op(transA), n, m, k, &alpha,
-                b, DataType(bType), ldb, a, DataType(aType), lda, &beta, c, DataType(cType), ldc,
+        CudaException.ThrowIfFailed(CuBlas.cublasGemmEx(_handle, g.TransA, g.TransB, g.M, g.N, g.K, &alpha,
+                b, DataType(bType), g.Lda, a, DataType(aType), g.Ldb, &beta, c, DataType(cType), ldc,
                 cublasComputeType_t.CUBLAS_COMPUTE_32F, cublasGemmAlgo_t.CUBLAS_GEMM_DEFAULT),
             call: $"cublasGemmEx(row-major C ({m}×{n}) = op(A){(transA ? "ᵀ" : "")} · op(B){(transB ? "ᵀ" : "")}, k {k}, {aType}·{bType} → {cType})");
     }
@@ -68,9 +69,10 @@ internal sealed unsafe class CudaBlas : IDisposable
         float beta, CUdeviceptr c, DType cType, int ldc, long strideC, int batch)
     {
         CheckTypes(aType, bType, cType);
+        var g = ColumnMajorGemm.For(transA, transB, m, n, k, lda, ldb);
         _device.MakeCurrent();
-        CudaException.ThrowIfFailed(CuBlas.cublasGemmStridedBatchedEx(_handle, Op(transB), Op(transA), n, m, k, &alpha,
-                b, DataType(bType), ldb, strideB, a, DataType(aType), lda, strideA, &beta,
+        CudaException.ThrowIfFailed(CuBlas.cublasGemmStridedBatchedEx(_handle, g.TransA, g.TransB, g.M, g.N, g.K, &alpha,
+                b, DataType(bType), g.Lda, strideB, a, DataType(aType), g.Ldb, strideA, &beta,
                 c, DataType(cType), ldc, strideC, batch,
                 cublasComputeType_t.CUBLAS_COMPUTE_32F, cublasGemmAlgo_t.CUBLAS_GEMM_DEFAULT),
             call: $"cublasGemmStridedBatchedEx(row-major C ({m}×{n}) = op(A){(transA ? "ᵀ" : "")} · op(B){(transB ? "ᵀ" : "")}, k {k}, batch {batch}, {aType}·{bType} → {cType})");
@@ -92,8 +94,6 @@ internal sealed unsafe class CudaBlas : IDisposable
         if (!ok)
             throw new ArgumentException($"cuBLAS has no fp32-accumulating GEMM for {aType}·{bType} → {cType}; convert the operands first.");
     }
-
-    private static cublasOperation_t Op(bool transpose) => transpose ? cublasOperation_t.CUBLAS_OP_T : cublasOperation_t.CUBLAS_OP_N;
 
     private static cudaDataType_t DataType(DType dtype) => dtype switch
     {

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace DePT.Backends.Cuda;
 
 // Byte-for-byte mirrors of the argument structs in src/DePT.Kernels/attention.cuh. `Bf16` has bit i set
-// when the i-th pointer holds bf16.
+// when the i-th pointer holds bf16; the softmaxes' low copies are always bf16.
 
 /// <summary>Mirror of <c>AttentionPermuteArgs</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -18,7 +18,7 @@ internal struct AttentionPermuteArgs
 internal struct AttentionSoftmaxArgs
 {
     public ulong Probs, ProbsLow, Bias, KeyMask;
-    public int Batch, Heads, QueryLen, KeyLen, MaskStride, Causal, QueryOffset, Bf16;
+    public int Batch, Heads, QueryLen, KeyLen, MaskStride, BiasStride, Causal, QueryOffset;
 }
 
 /// <summary>Mirror of <c>AttentionSoftmaxBackwardArgs</c>.</summary>
@@ -27,5 +27,5 @@ internal struct AttentionSoftmaxBackwardArgs
 {
     public ulong DScores, DScoresLow, Probs;
     public long Rows;
-    public int KeyLen, Bf16;
+    public int KeyLen;
 }

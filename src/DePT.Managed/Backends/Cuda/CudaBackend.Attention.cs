@@ -13,24 +13,8 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, Tensor? positionBias, AttentionOptions options)
     {
-        const string op = nameof(Attention);
-        var s = AttentionShapeOf(op, query, key, value, options);
-        OpChecks.Float(op, nameof(output), output, Device);
-        OpChecks.SameShape(op, nameof(output), output, nameof(query), query);
-        if (keyMask is not null)
-        {
-            OpChecks.Int32(op, nameof(keyMask), keyMask, Device);
-            OpChecks.Rank(op, nameof(keyMask), keyMask, 2);
-            if (keyMask.Dim(0) != s.Batch || (keyMask.Dim(1) != s.KeyLen && keyMask.Dim(1) != s.Capacity))
-                throw new ArgumentException($"{op}: keyMask is {keyMask.ShapeText}, expected (B={s.Batch}, Tk={s.KeyLen}) or (B, Tcap={s.Capacity}).", nameof(keyMask));
-        }
-        if (positionBias is not null)
-        {
-            OpChecks.Float(op, nameof(positionBias), positionBias, Device);
-            OpChecks.Shape(op, nameof(positionBias), positionBias, $"(H={s.Heads}, Tq={s.QueryLen}, Tk={s.KeyLen})", s.Heads, s.QueryLen, s.KeyLen);
-        }
-
-        var compute = AttentionShape.ComputeType(query, key, value);
+        var s = OpChecks.Attention(nameof(Attention), Device, output, query, key, value, keyMask, positionBias, options);
+        var compute = AttentionComputeType(query, key, value);
         using var qh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
         using var kh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
         using var vh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
@@ -52,10 +36,10 @@ public sealed partial class CudaBackend
             var softmax = new AttentionSoftmaxArgs
             {
                 Probs = Ptr(probs), ProbsLow = Ptr(probsLow), Bias = Ptr(positionBias), KeyMask = Ptr(keyMask),
-                Batch = s.Batch, Heads = s.Heads, QueryLen = s.QueryLen, KeyLen = s.KeyLen, MaskStride = keyMask?.Dim(1) ?? 0,
-                Causal = options.Causal ? 1 : 0, QueryOffset = options.QueryOffset, Bf16 = Bf16(probsLow, 1) | Bf16(positionBias, 2),
+                Batch = s.Batch, Heads = s.Heads, QueryLen = s.QueryLen, KeyLen = s.KeyLen, MaskStride = s.MaskStride,
+                BiasStride = s.BiasStride, Causal = options.Causal ? 1 : 0, QueryOffset = options.QueryOffset,
             };
-            CudaDevice.Kernels.Launch("attention_softmax_forward", SoftmaxRows(s.ScoreRows), softmax);
+            CudaDevice.Kernels.Launch("attention_softmax_forward", SoftmaxRows(ScoreRows(s)), softmax);
 
             // context (Tq × dh) = P (Tq × Tk) · Vh (Tk × dh), per head, into fp32, then back to (B, Tq, H·dh)
             using var context = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
@@ -75,21 +59,11 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public void AttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state)
     {
-        const string op = nameof(AttentionBackward);
-        ArgumentNullException.ThrowIfNull(state);
+        var s = OpChecks.AttentionBackward(nameof(AttentionBackward), Device, dQuery, dKey, dValue, dOutput, query, key, value, state);
         var options = state.Options;
-        var s = AttentionShapeOf(op, query, key, value, options);
-        if (s.KeyLen != state.KeyLength)
-            throw new ArgumentException($"{op}: the forward attended over {state.KeyLength} keys, these tensors give {s.KeyLen}.", nameof(state));
         var probs = state.Saved;
-        OpChecks.F32(op, "state.Saved", probs, Device);
-        OpChecks.Shape(op, "the saved probabilities", probs, $"(B={s.Batch}, H={s.Heads}, Tq={s.QueryLen}, Tk={s.KeyLen})", s.Batch, s.Heads, s.QueryLen, s.KeyLen);
-        GradientLike(op, nameof(dOutput), dOutput, nameof(query), query);
-        GradientLike(op, nameof(dQuery), dQuery, nameof(query), query);
-        GradientLike(op, nameof(dKey), dKey, nameof(key), key);
-        GradientLike(op, nameof(dValue), dValue, nameof(value), value);
 
-        var compute = AttentionShape.ComputeType(query, key, value, dOutput);
+        var compute = AttentionComputeType(query, key, value, dOutput);
         using var qh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
         using var kh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
         using var vh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
@@ -121,9 +95,9 @@ public sealed partial class CudaBackend
         using var dScoresLow = compute == DType.BF16 ? Allocate(DType.BF16, s.Batch, s.Heads, s.QueryLen, s.KeyLen) : null;
         var softmax = new AttentionSoftmaxBackwardArgs
         {
-            DScores = Ptr(dScores), DScoresLow = Ptr(dScoresLow), Probs = Ptr(probs), Rows = s.ScoreRows, KeyLen = s.KeyLen, Bf16 = Bf16(dScoresLow, 1),
+            DScores = Ptr(dScores), DScoresLow = Ptr(dScoresLow), Probs = Ptr(probs), Rows = ScoreRows(s), KeyLen = s.KeyLen,
         };
-        CudaDevice.Kernels.Launch("attention_softmax_backward", SoftmaxRows(s.ScoreRows), softmax);
+        CudaDevice.Kernels.Launch("attention_softmax_backward", SoftmaxRows(ScoreRows(s)), softmax);
         var ds = DevicePointer(dScoresLow ?? dScores);
 
         // dQh (Tq × dh) = scale · dS (Tq × Tk) · Kh (Tk × dh)
@@ -140,7 +114,7 @@ public sealed partial class CudaBackend
     }
 
     // (B, fullRows, H·dh) → (B, H, rows, dh), the first `rows` rows
-    private void PermuteIn(Tensor heads, Tensor source, AttentionShape s, int rows, int fullRows)
+    private void PermuteIn(Tensor heads, Tensor source, OpChecks.AttentionSizes s, int rows, int fullRows)
     {
         var args = new AttentionPermuteArgs
         {
@@ -151,7 +125,7 @@ public sealed partial class CudaBackend
     }
 
     // (B, H, rows, dh) fp32 → (B, fullRows, H·dh), rows past `rows` zero
-    private void PermuteOut(Tensor destination, Tensor heads, AttentionShape s, int rows, int fullRows)
+    private void PermuteOut(Tensor destination, Tensor heads, OpChecks.AttentionSizes s, int rows, int fullRows)
     {
         var args = new AttentionPermuteArgs
         {
@@ -161,46 +135,13 @@ public sealed partial class CudaBackend
         CudaDevice.Kernels.Launch("attention_permute_out", Flat(Chunks((long)s.Batch * fullRows * s.Heads, s.HeadDim)), args);
     }
 
-    private void GradientLike(string op, string name, Tensor gradient, string likeName, Tensor like)
-    {
-        OpChecks.Float(op, name, gradient, Device);
-        OpChecks.SameShape(op, name, gradient, likeName, like);
-    }
-
     private static LaunchShape SoftmaxRows(long rows) =>
         new(LaunchShape.Blocks(rows, SoftmaxRowsPerBlock), 1, 1, SoftmaxThreads);
 
-    private AttentionShape AttentionShapeOf(string op, Tensor query, Tensor key, Tensor value, AttentionOptions options)
-    {
-        OpChecks.FloatRank(op, nameof(query), query, 3, Device);
-        OpChecks.FloatRank(op, nameof(key), key, 3, Device);
-        OpChecks.FloatRank(op, nameof(value), value, 3, Device);
-        OpChecks.SameShape(op, nameof(value), value, nameof(key), key);
-        int batch = query.Dim(0), queryLen = query.Dim(1), width = query.Dim(2), capacity = key.Dim(1);
-        if (key.Dim(0) != batch || key.Dim(2) != width)
-            throw new ArgumentException($"{op}: key is {key.ShapeText}; query {query.ShapeText} needs (B={batch}, Tcap, H·dh={width}).", nameof(key));
-        if (options.Heads < 1 || width % options.Heads != 0)
-            throw new ArgumentException($"{op}: {options.Heads} heads do not divide the width {width} of query {query.ShapeText}.", nameof(options));
-        int keyLen = options.KeyLength == 0 ? capacity : options.KeyLength;
-        if (keyLen < 1 || keyLen > capacity)
-            throw new ArgumentOutOfRangeException(nameof(options), $"{op}: KeyLength {options.KeyLength} is outside [1, {capacity}] for key {key.ShapeText}.");
-        if (queryLen < 1)
-            throw new ArgumentException($"{op}: query {query.ShapeText} has no rows.", nameof(query));
-        if (options.QueryOffset < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), $"{op}: QueryOffset {options.QueryOffset} is negative.");
-        if (!float.IsFinite(options.Scale))
-            throw new ArgumentOutOfRangeException(nameof(options), $"{op}: Scale {options.Scale} is not finite.");
-        return new AttentionShape(batch, options.Heads, width / options.Heads, queryLen, keyLen, capacity);
-    }
+    // bf16 GEMMs (tensor cores, fp32 accumulation) when every operand is bf16; f32 otherwise (widening is exact)
+    private static DType AttentionComputeType(Tensor query, Tensor key, Tensor value, Tensor? dOutput = null) =>
+        query.DType == DType.BF16 && key.DType == DType.BF16 && value.DType == DType.BF16 && (dOutput?.DType ?? DType.BF16) == DType.BF16
+            ? DType.BF16 : DType.F32;
 
-    /// <summary>B, H, dh, Tq, Tk (live keys) and Tcap (rows of the key/value tensors).</summary>
-    private readonly record struct AttentionShape(int Batch, int Heads, int HeadDim, int QueryLen, int KeyLen, int Capacity)
-    {
-        public long ScoreRows => (long)Batch * Heads * QueryLen;
-
-        // bf16 GEMMs (tensor cores, fp32 accumulation) when every operand is bf16; f32 otherwise (widening is exact)
-        public static DType ComputeType(Tensor query, Tensor key, Tensor value, Tensor? dOutput = null) =>
-            query.DType == DType.BF16 && key.DType == DType.BF16 && value.DType == DType.BF16 && (dOutput?.DType ?? DType.BF16) == DType.BF16
-                ? DType.BF16 : DType.F32;
-    }
+    private static long ScoreRows(OpChecks.AttentionSizes s) => (long)s.Batch * s.Heads * s.QueryLen;
 }

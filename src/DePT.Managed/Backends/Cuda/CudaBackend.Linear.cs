@@ -11,16 +11,7 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public void Linear(Tensor output, Tensor input, Tensor weight, Tensor? bias, bool accumulate)
     {
-        const string op = nameof(Linear);
-        var (outFeatures, inFeatures) = WeightShape(op, weight);
-        int rows = FeatureRows(op, nameof(input), input, inFeatures, weight);
-        OpChecks.Float(op, nameof(output), output, Device);
-        OpChecks.RowsLike(op, nameof(output), output, nameof(input), input, outFeatures);
-        if (bias is not null)
-        {
-            OpChecks.FloatRank(op, nameof(bias), bias, 1, Device);
-            OpChecks.Shape(op, nameof(bias), bias, $"(out={outFeatures})", outFeatures);
-        }
+        var (rows, inFeatures, outFeatures) = OpChecks.Linear(nameof(Linear), Device, output, input, weight, bias);
         // cuBLAS multiplies operands of one dtype: the input takes the weight's
         using var converted = input.DType == weight.DType ? null : Converted(input, weight.DType);
         // output (N × out) = input (N × in) · weightᵀ, weight stored (out × in)
@@ -31,11 +22,7 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public void LinearBackwardInput(Tensor dInput, Tensor dOutput, Tensor weight, bool accumulate)
     {
-        const string op = nameof(LinearBackwardInput);
-        var (outFeatures, inFeatures) = WeightShape(op, weight);
-        int rows = FeatureRows(op, nameof(dOutput), dOutput, outFeatures, weight);
-        OpChecks.Float(op, nameof(dInput), dInput, Device);
-        OpChecks.RowsLike(op, nameof(dInput), dInput, nameof(dOutput), dOutput, inFeatures);
+        var (rows, inFeatures, outFeatures) = OpChecks.LinearBackwardInput(nameof(LinearBackwardInput), Device, dInput, dOutput, weight);
         using var converted = dOutput.DType == weight.DType ? null : Converted(dOutput, weight.DType);
         // dInput (N × in) = dOutput (N × out) · weight (out × in)
         GemmInto(dInput, accumulate, bias: null, transA: false, transB: false, rows, inFeatures, outFeatures,
@@ -45,16 +32,7 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public void LinearBackwardWeight(Tensor dWeight, Tensor? dBias, Tensor dOutput, Tensor input)
     {
-        const string op = nameof(LinearBackwardWeight);
-        var (outFeatures, inFeatures) = WeightShape(op, dWeight);
-        int rows = FeatureRows(op, nameof(input), input, inFeatures, dWeight);
-        OpChecks.Float(op, nameof(dOutput), dOutput, Device);
-        OpChecks.RowsLike(op, nameof(dOutput), dOutput, nameof(input), input, outFeatures);
-        if (dBias is not null)
-        {
-            OpChecks.FloatRank(op, nameof(dBias), dBias, 1, Device);
-            OpChecks.Shape(op, nameof(dBias), dBias, $"(out={outFeatures})", outFeatures);
-        }
+        var (rows, inFeatures, outFeatures) = OpChecks.LinearBackwardWeight(nameof(LinearBackwardWeight), Device, dWeight, dBias, dOutput, input);
         if (rows == 0) return;   // nothing to add
 
         // mixed operands meet in f32 (widening bf16 is exact)
@@ -105,25 +83,6 @@ public sealed partial class CudaBackend
             Bf16 = Bf16(c, 0) | Bf16(bias, 2),
         };
         CudaDevice.Kernels.Launch("linear_epilogue", Flat(Chunks(rows, cols)), args);
-    }
-
-    // weight (out, in), both at least 1
-    private (int Out, int In) WeightShape(string op, Tensor weight)
-    {
-        OpChecks.FloatRank(op, nameof(weight), weight, 2, Device);
-        if (weight.Dim(0) < 1 || weight.Dim(1) < 1)
-            throw new ArgumentException($"{op}: weight {weight.ShapeText} must have at least one output and one input feature.", nameof(weight));
-        return (weight.Dim(0), weight.Dim(1));
-    }
-
-    // rows N of a (…, features) operand whose last dimension must match the weight's
-    private int FeatureRows(string op, string name, Tensor tensor, int features, Tensor weight)
-    {
-        OpChecks.Float(op, name, tensor, Device);
-        var (rows, last) = OpChecks.Rows(op, name, tensor);
-        if (last != features)
-            throw new ArgumentException($"{op}: {name} {tensor.ShapeText} has {last} features in its last dimension; weight {weight.ShapeText} needs {features}.", name);
-        return rows;
     }
 
     private static CUdeviceptr DevicePointer(Tensor tensor) => ((DeviceStorage)tensor.Storage).Pointer;

@@ -41,7 +41,7 @@ internal struct DropoutArgs
 {
     public ulong Out, Inp;
     public long Count;
-    public ulong Seed, Stream;
+    public ulong Key;
     public int Bf16;
     public float Rate, KeepScale;
 }
