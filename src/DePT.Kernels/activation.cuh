@@ -14,7 +14,7 @@ the i-th pointer). fn is DePT.Models.ActivationFunction: 0 relu, 1 gelu (erf), 2
 dinp is an activation gradient: assigned. Each element is read and written by one thread, so an output
 may alias an input of the same dtype and shape.
 
-Launch geometry: blockDim (256, 1, 1), gridDim.x = min(ceil(chunks / 256), a few blocks per SM), chunks of
+Launch geometry: blockDim (256, 1, 1), gridDim.x = min(ceil(chunks / 256), 16 · number of SMs), chunks of
 8 consecutive elements in a grid-stride loop; the gated kernels take chunks of 8 columns of one row
 (ceil(F / 8) chunks per row). 16-byte accesses when every base is 16-byte aligned (gated: and F % 8 == 0).
 */

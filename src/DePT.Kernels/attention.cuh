@@ -24,7 +24,7 @@ Kernels here:
                                bias (fp32) and the key mask may have Tk or Tcap columns (their row strides)
     attention_softmax_backward dS in place on dP, plus an optional bf16 copy of dS
 Launch geometry: permutes: blockDim (256, 1, 1), grid-stride over chunks of 8 head columns in destination
-order, gridDim.x = min(ceil(chunks / 256), a few blocks per SM); 16-byte accesses when dh % 8 == 0 and the
+order, gridDim.x = min(ceil(chunks / 256), 16 · number of SMs); 16-byte accesses when dh % 8 == 0 and the
 bases are 16-byte aligned. Softmaxes: one warp per row of Tk scores, blockDim (128, 1, 1) = 4 rows,
 gridDim (ceil(B·H·Tq / 4), 1, 1); each lane takes every 32nd key; a row is read twice (max/sum online,
 then the write), the second time from L1/L2.
@@ -36,7 +36,7 @@ then the write), the second time from L1/L2.
 struct AttentionPermuteArgs {
     void* dst;             // in: (B, H, T, dh)              out: (B, fullRows, H·dh)
     const void* src;       // in: (B, fullRows, H·dh)        out: (B, H, T, dh) fp32
-    int batch, heads, rows, fullRows, headDim;   // B, H, T rows moved, rows of the (B, rows, H·dh) side, dh
+    int batch, heads, rows, fullRows, headDim;   // B, H, T rows moved, rows of the (B, fullRows, H·dh) side, dh
     int bf16;              // bit 0 dst, bit 1 src
 };
 

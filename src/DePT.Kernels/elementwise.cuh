@@ -9,7 +9,7 @@ each (bit i of `bf16` = the i-th pointer), math in fp32:
     ew_write_rows   cache (B, Tcap, d)[:, position + t, :] = rows (B, Tn, d)[:, t, :] for t < Tn
 Each element is read and written by the same thread, so an output may alias an input of the same dtype.
 
-Launch geometry: blockDim (256, 1, 1); gridDim.x = min(ceil(count / 8 / 256), a few blocks per SM); each
+Launch geometry: blockDim (256, 1, 1); gridDim.x = min(ceil(count / 8 / 256), 16 · number of SMs); each
 thread takes chunks of 8 consecutive elements in a grid-stride loop (ew_write_rows: chunks of 8 columns
 of one row, ceil(d / 8) chunks per row). 16-byte accesses when every base pointer is 16-byte aligned
 (ew_write_rows: and d % 8 == 0), element by element otherwise.

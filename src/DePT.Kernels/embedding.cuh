@@ -18,14 +18,14 @@ in fp32 as torch computes it: rel / maxExact and the log in fp32, log(maxDistanc
 rounded to fp32 (a Python float scalar; the host passes it as logRatio), truncation toward zero. The fp32
 log is taken as log() in double rounded to fp32, which is the correctly rounded fp32 logarithm; logf may
 be one ulp off, and at the positions where the quotient is a whole number mathematically (rel = 16, 32,
-64 for 32 buckets and maxDistance 128) one ulp below would truncate to the bucket below.
+64 for 32 bidirectional buckets and maxDistance 128) one ulp below would truncate to the bucket below.
 
 Errors (the device error word, first wins): an id outside [0, V) -> code 1 {1, id, n, V}, that output row
 is zeros; a token type outside [0, types) -> code 4 {4, type, b·T + t, types}, that row gets the position
 term only. Nothing is read out of bounds.
 
-Launch geometry: blockDim (256, 1, 1), grid-stride loops, gridDim.x = min(ceil(work / 256), a few blocks
-per SM); work = chunks of 8 columns of one row (ceil(d / 8) per row) for the two gathers, (i, j) pairs
+Launch geometry: blockDim (256, 1, 1), grid-stride loops, gridDim.x = min(ceil(work / 256), 16 · number
+of SMs); work = chunks of 8 columns of one row (ceil(d / 8) per row) for the two gathers, (i, j) pairs
 (Tq·Tk) for the bias, each thread writing its pair for every head. 16-byte accesses when d % 8 == 0 and
 the float bases are 16-byte aligned.
 */

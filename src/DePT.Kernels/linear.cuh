@@ -10,7 +10,7 @@ The non-GEMM parts of the linear layers; the products are cuBLAS GEMMs issued by
     linear_bias_grad    dbias (cols) += Σ_n dout[n, :]        (a parameter gradient of a trainable head: +=)
 
 Launch geometry: linear_epilogue: blockDim (256, 1, 1), grid-stride over chunks of 8 columns of one row
-(ceil(cols / 8) per row), gridDim.x = min(ceil(chunks / 256), a few blocks per SM); 16-byte accesses when
+(ceil(cols / 8) per row), gridDim.x = min(ceil(chunks / 256), 16 · number of SMs); 16-byte accesses when
 cols % 8 == 0 and the bases are 16-byte aligned. linear_bias_grad: blockDim (256, 1, 1) = 32 columns x
 8 row lanes, gridDim (ceil(cols / 32), 1, 1); each thread sums every 8th row of its column, then the 8
 partial sums are added in a fixed order (deterministic, no atomics).

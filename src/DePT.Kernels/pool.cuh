@@ -9,7 +9,7 @@ kind is DePT.Backends.PoolingKind: 0 mean, 1 cls.
 dinp is an activation gradient: assigned (every element written).
 
 Launch geometry: pool_forward: blockDim (256, 1, 1), grid-stride over (b, column) pairs, gridDim.x =
-min(ceil(B·d / 256), a few blocks per SM); each thread counts its example's mask and sums its column over
+min(ceil(B·d / 256), 16 · number of SMs); each thread counts its example's mask and sums its column over
 T (consecutive threads read consecutive columns). pool_backward: one block per row (b, t), gridDim
 (B·T, 1, 1), blockDim (128, 1, 1); the block counts mask[b, :] together, then writes the row in chunks of
 8 columns (16-byte accesses when d % 8 == 0 and the bases are 16-byte aligned).

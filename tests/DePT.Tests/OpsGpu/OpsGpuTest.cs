@@ -1,3 +1,4 @@
+using DePT.Backends;
 using DePT.Backends.Cpu;
 using DePT.Diagnostics;
 using DePT.Numerics;
@@ -110,6 +111,16 @@ public abstract class OpsGpuTest : GpuFixture
 
     protected static long Count(int[] shape) => shape.Aggregate(1L, (a, b) => a * b);
 
+    /// <summary>Runs an op on the CPU reference, then on the GPU; <c>gpu</c> says which side a call is on (pick tensors with <see cref="Pair.On"/>).</summary>
+    protected void Both(Action<IBackend, bool> op)
+    {
+        op(Cpu, false);
+        op(Gpu, true);
+    }
+
     /// <summary>One tensor on each backend.</summary>
-    protected readonly record struct Pair(Tensor Cpu, Tensor Gpu);
+    protected readonly record struct Pair(Tensor Cpu, Tensor Gpu)
+    {
+        public Tensor On(bool gpu) => gpu ? Gpu : Cpu;
+    }
 }
