@@ -14,6 +14,8 @@ public sealed partial class CudaBackend
     public AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, Tensor? positionBias, AttentionOptions options)
     {
         var s = OpChecks.Attention(nameof(Attention), Device, output, query, key, value, keyMask, positionBias, options);
+        if (s.Batch == 0 || s.QueryLen == 0)   // nothing to attend from: no GEMM of an empty batch or zero rows
+            return new AttentionState(Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.KeyLen), options, s.KeyLen, keyMask, positionBias);
         var compute = AttentionComputeType(query, key, value);
         using var qh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
         using var kh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
@@ -62,6 +64,13 @@ public sealed partial class CudaBackend
         var s = OpChecks.AttentionBackward(nameof(AttentionBackward), Device, dQuery, dKey, dValue, dOutput, query, key, value, state);
         var options = state.Options;
         var probs = state.Saved;
+        if (s.Batch == 0 || s.QueryLen == 0)
+        {
+            // no query attended: the keys and values received nothing
+            Fill(dKey, 0f);
+            Fill(dValue, 0f);
+            return;
+        }
 
         var compute = AttentionComputeType(query, key, value, dOutput);
         using var qh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);

@@ -34,7 +34,7 @@ public sealed partial class CudaBackend
             LaunchScale(output, input, 1f);   // x · 1 is x exactly: the kernel only converts
             return;
         }
-        if (ReferenceEquals(output, input)) return;
+        if (ReferenceEquals(output, input) || input.ByteSize == 0) return;
         CudaDevice.MakeCurrent();
         CudaException.ThrowIfFailed(CudaDriver.cuMemcpyDtoDAsync_v2(DevicePointer(output), DevicePointer(input), (nuint)input.ByteSize, CudaDevice.Stream));
     }
