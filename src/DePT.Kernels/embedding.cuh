@@ -111,7 +111,7 @@ extern "C" __global__ void __launch_bounds__(256) embedding_add_positions(const 
             for (int j = 0; j < 8; ++j) y[j] = 0.0f;
         }
 #pragma unroll
-        for (int j = 0; j < 8; ++j) x[j] += p[j] + y[j];
+        for (int j = 0; j < 8; ++j) x[j] = (x[j] + p[j]) + y[j];   // the CPU reference's order: the same fp32 sums
         ops_store8(a.x, ops_bit(a.bf16, 0), row * a.dim + col, n, vec, x);
     }
 }
