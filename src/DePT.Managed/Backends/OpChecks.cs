@@ -33,6 +33,7 @@ internal static class OpChecks
         if (outWidth != outFeatures)
             throw new ArgumentException($"{op}: output {output.ShapeText} has width {outWidth}; weight {weight.ShapeText} (out, in) gives out={outFeatures}.");
         SameRows(op, "output", output, outRows, "input", input, n);
+        Distinct(op, "output", output, "input", input);
         if (bias is not null)
         {
             Float(op, "bias", bias, device);
@@ -53,6 +54,7 @@ internal static class OpChecks
         if (inWidth != inFeatures)
             throw new ArgumentException($"{op}: dInput {dInput.ShapeText} has width {inWidth}; weight {weight.ShapeText} (out, in) takes in={inFeatures}.");
         SameRows(op, "dInput", dInput, inRows, "dOutput", dOutput, n);
+        Distinct(op, "dInput", dInput, "dOutput", dOutput);
         return (n, inFeatures, outFeatures);
     }
 
@@ -307,7 +309,7 @@ internal static class OpChecks
         if (tensor.Rank < 1) throw new ArgumentException($"{op}: {name} {tensor.ShapeText} is a scalar; rows need rank ≥ 1.");
         int width = tensor.Dim(-1);
         if (width < 1) throw new ArgumentException($"{op}: {name} {tensor.ShapeText} has an empty last dimension.");
-        return ((int)(tensor.Length / width), width);
+        return (checked((int)(tensor.Length / width)), width);
     }
 
     public static void Float(string op, string name, Tensor tensor, Device device) => Require(op, name, tensor, device, Floats);
@@ -320,8 +322,6 @@ internal static class OpChecks
             throw new ArgumentException($"{op}: {name} is on {tensor.Device}, the backend runs on {device}.");
         if (Array.IndexOf(dtypes, tensor.DType) < 0)
             throw new ArgumentException($"{op}: {name} {tensor.ShapeText} must be {string.Join(" or ", dtypes.Select(d => d.ToString().ToLowerInvariant()))}.");
-        if (tensor.Length > int.MaxValue)
-            throw new ArgumentException($"{op}: {name} {tensor.ShapeText} holds more than 2³¹ − 1 elements.");
     }
 
     public static void Rank(string op, string name, Tensor tensor, int rank)
@@ -348,6 +348,12 @@ internal static class OpChecks
     {
         Require(op, name, tensor, device, F32Only);
         if (tensor.Length != rows) throw new ArgumentException($"{op}: {name} {tensor.ShapeText} must hold one value per row (N={rows}).");
+    }
+
+    /// <summary>A matrix product cannot write over an operand it is still reading.</summary>
+    private static void Distinct(string op, string name, Tensor tensor, string otherName, Tensor other)
+    {
+        if (ReferenceEquals(tensor, other)) throw new ArgumentException($"{op}: {name} and {otherName} are the same tensor {tensor.ShapeText}; the product needs a separate output.");
     }
 
     private static void SameRows(string op, string name, Tensor tensor, int rows, string otherName, Tensor other, int otherRows)

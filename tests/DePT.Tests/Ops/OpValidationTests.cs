@@ -22,6 +22,7 @@ public class OpValidationTests
         yield return Case<ArgumentException>("Linear int input", c => c.Linear(F(4, 6), I(4, 7), F(6, 7), null), "input i32[4, 7] must be f32 or bf16");
         yield return Case<ArgumentException>("Linear bias", c => c.Linear(F(4, 6), F(4, 7), F(6, 7), F(7)), "bias is f32[7]", "(out=6)");
         yield return Case<ArgumentException>("Linear weight rank", c => c.Linear(F(4, 6), F(4, 7), F(42), null), "weight f32[42] must have rank 2");
+        yield return Case<ArgumentException>("Linear in place", c => { var t = F(4, 6); c.Linear(t, t, F(6, 6), null); }, "Linear", "output and input are the same tensor");
         yield return Case<ArgumentException>("LinearBackwardInput width", c => c.LinearBackwardInput(F(4, 8), F(4, 6), F(6, 7)), "LinearBackwardInput", "dInput f32[4, 8]", "in=7");
         yield return Case<ArgumentException>("LinearBackwardWeight bf16", c => c.LinearBackwardWeight(H(6, 7), null, F(4, 6), F(4, 7)), "dWeight bf16[6, 7] must be f32");
         yield return Case<ArgumentException>("RmsNorm rstd count", c => c.RmsNorm(F(3, 8), F(4), F(3, 8), F(8), 1e-6f), "RmsNorm", "rstd f32[4]", "N=3");
