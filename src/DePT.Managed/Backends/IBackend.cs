@@ -8,7 +8,7 @@ namespace DePT.Backends;
 /// fast path. Ops take outputs first, then inputs, then scalars; gradient arguments carry a d prefix.
 /// Ops are queued in order; <see cref="Synchronize"/> waits for them and raises errors kernels recorded.
 /// </summary>
-public interface IBackend : IDisposable
+public partial interface IBackend : IDisposable
 {
     /// <summary>The device the backend runs on.</summary>
     Device Device { get; }

@@ -15,6 +15,7 @@ public sealed unsafe class CudaDevice : IDisposable
 
     private readonly CUdevice _handle;
     private CudaKernelModule? _kernels;
+    private CudaBlas? _blas;
     private CUdeviceptr _errorWord;
     private bool _disposed;
 
@@ -66,6 +67,9 @@ public sealed unsafe class CudaDevice : IDisposable
 
     /// <summary>The loaded kernel module (CMake fatbin, or NVRTC-compiled embedded sources).</summary>
     public CudaKernelModule Kernels => _kernels ??= CudaKernelModule.Load(this);
+
+    /// <summary>cuBLAS bound to this device's stream, created on first use (loading libcublas then).</summary>
+    internal CudaBlas Blas => _blas ??= new CudaBlas(this);
 
     internal CUcontext Context { get; }
 
@@ -127,13 +131,14 @@ public sealed unsafe class CudaDevice : IDisposable
     /// <inheritdoc />
     public override string ToString() => $"cuda:{Ordinal} ({Name}, sm_{ComputeCapabilityMajor}{ComputeCapabilityMinor})";
 
-    /// <summary>Releases the module, memory, stream and context, in that order.</summary>
+    /// <summary>Releases cuBLAS, the module, memory, stream and context, in that order.</summary>
     public void Dispose()
     {
         if (_disposed) return;
         CudaDriver.cuCtxSetCurrent(Context);
         t_current = Context;
         CudaDriver.cuStreamSynchronize(Stream);
+        _blas?.Dispose();
         _kernels?.Dispose();
         int leaked = Pool.ReleaseAll();
         if (leaked > 0)

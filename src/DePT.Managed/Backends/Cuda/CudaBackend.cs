@@ -8,7 +8,7 @@ namespace DePT.Backends.Cuda;
 /// The CUDA backend: launches the project's kernels on the device's stream, allocates from its pool, and
 /// never synchronises inside an op. Input errors found by kernels surface at <see cref="Synchronize"/>.
 /// </summary>
-public sealed class CudaBackend : IBackend
+public sealed partial class CudaBackend : IBackend
 {
     // Geometry of the prompt-input kernels (prompt.cuh): 128 threads = 4 warps; a warp owns one sequence row,
     // a lane 8 columns, so a block covers 4 rows × 256 columns.

@@ -1,0 +1,31 @@
+using System.Runtime.InteropServices;
+
+namespace DePT.Backends.Cuda;
+
+// Byte-for-byte mirrors of the argument structs in src/DePT.Kernels/attention.cuh. `Bf16` has bit i set
+// when the i-th pointer holds bf16; the softmaxes' low copies are always bf16.
+
+/// <summary>Mirror of <c>AttentionPermuteArgs</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct AttentionPermuteArgs
+{
+    public ulong Dst, Src;
+    public int Batch, Heads, Rows, FullRows, HeadDim, Bf16;
+}
+
+/// <summary>Mirror of <c>AttentionSoftmaxArgs</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct AttentionSoftmaxArgs
+{
+    public ulong Probs, ProbsLow, Bias, KeyMask;
+    public int Batch, Heads, QueryLen, KeyLen, MaskStride, BiasStride, Causal, QueryOffset;
+}
+
+/// <summary>Mirror of <c>AttentionSoftmaxBackwardArgs</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct AttentionSoftmaxBackwardArgs
+{
+    public ulong DScores, DScoresLow, Probs;
+    public long Rows;
+    public int KeyLen;
+}
