@@ -11,6 +11,7 @@ internal static class KernelError
     public const int TokenIdOutOfRange = 1;
     public const int PromptIndexOutOfRange = 2;
     public const int SequenceLongerThanMaximum = 3;
+    public const int TokenTypeOutOfRange = 4;
 
     public static Exception ToException(ReadOnlySpan<int> word) => word[0] switch
     {
@@ -20,6 +21,8 @@ internal static class KernelError
             $"Prompt index {word[1]} of example {word[2]} is outside [0, {word[3]})."),
         SequenceLongerThanMaximum => new ArgumentOutOfRangeException("tokenIds",
             $"Input length L={word[1]} exceeds the prompt's maximum input length s={word[3]}."),
+        TokenTypeOutOfRange => new ArgumentOutOfRangeException("tokenTypeIds",
+            $"Token type id {word[1]} at flat position {word[2]} is outside [0, {word[3]})."),
         _ => new InvalidOperationException($"A kernel reported unknown error code {word[0]} (value {word[1]}, position {word[2]}, limit {word[3]})."),
     };
 }

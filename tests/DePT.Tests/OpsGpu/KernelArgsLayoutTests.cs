@@ -78,9 +78,11 @@ public partial class KernelArgsLayoutTests
     // "struct Name { ... };" with the comments removed
     private static string StructBody(string text, string name)
     {
-        var match = Regex.Match(text, $@"struct\s+{name}\s*\{{(?<body>[^}}]*)\}};");
+        // Comments go first: they may hold braces ("{code, value, position, limit}").
+        var code = Regex.Replace(text, @"//[^\n]*", "");
+        var match = Regex.Match(code, $@"struct\s+{name}\s*\{{(?<body>[^}}]*)\}};");
         if (!match.Success) throw new FormatException($"No definition of struct {name}.");
-        return Regex.Replace(match.Groups["body"].Value, @"//[^\n]*", "");
+        return match.Groups["body"].Value;
     }
 
     [GeneratedRegex(@"static_assert\(sizeof\((\w+)\) == (\d+)")]
