@@ -1,4 +1,5 @@
 using DePT.Backends;
+using DePT.Backends.Cpu;
 using DePT.Models;
 using DePT.Models.Runtime;
 using DePT.Models.T5;
@@ -13,32 +14,56 @@ namespace DePT.Tests.Models;
 /// </summary>
 public class ModelGpuTests : GpuFixture
 {
-    private static double Bound(DType dtype) => dtype == DType.F32 ? 1e-3 : 2e-2;
+    private const double F32Bound = 1e-3, Bf16Bound = 2e-2;
 
-    [TestCase("t5_v1_0", DType.F32)]
-    [TestCase("t5_v1_0", DType.BF16)]
-    [TestCase("t5_v1_1", DType.F32)]
-    [TestCase("t5_v1_1", DType.BF16)]
-    public void T5_MatchesTransformers(string model, DType dtype)
+    [TestCase("t5_v1_0")]
+    [TestCase("t5_v1_1")]
+    public void T5_F32_MatchesTransformers(string model)
     {
-        var results = T5FixtureRun.Run(Gpu, dtype, model);
+        var results = T5FixtureRun.Run(Gpu, DType.F32, model);
 
-        results.AssertWithin(Bound(dtype), Bound(dtype), $"gpu {dtype} {model}");
-        Assert.That(results.DecoderInputIds, Is.EqualTo(results.ExpectedDecoderInputIds));
-        // The fixtures' smallest greedy margins (3e-3, 4e-2) hold against fp32 error; bf16 may flip a near tie.
-        if (dtype == DType.F32)
+        results.AssertWithin(F32Bound, F32Bound, $"gpu f32 {model}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.DecoderInputIds, Is.EqualTo(results.ExpectedDecoderInputIds));
             Assert.That(ModelParityTests.Flatten(results.GeneratedIds!), Is.EqualTo(results.ExpectedGeneratedIds), "greedy generation");
-        else
-            Assert.That(results.GeneratedIds!.GetLength(0), Is.EqualTo(3));
+        });
     }
 
-    [TestCase(DType.F32)]
-    [TestCase(DType.BF16)]
-    public void Bert_MatchesTransformers(DType dtype)
+    /// <summary>
+    /// bf16: every tensor within 2e-2 of the CPU backend running the same bf16 model (the same roundings, another
+    /// summation order), and the outputs within 2e-2 of float64 transformers. Gradients against transformers are only
+    /// reported: the bf16 rounding of the weights alone moves them by up to 2.6e-2 (see ModelParityTests).
+    /// </summary>
+    [TestCase("t5_v1_0")]
+    [TestCase("t5_v1_1")]
+    public void T5_Bf16_MatchesCpuAndTransformersOutputs(string model)
     {
-        var results = BertFixtureRun.Run(Gpu, dtype);
+        var results = T5FixtureRun.Run(Gpu, DType.BF16, model);
+        var cpu = T5FixtureRun.Run(new CpuBackend(), DType.BF16, model);
 
-        results.AssertWithin(Bound(dtype), Bound(dtype), $"gpu {dtype} bert");
+        cpu.AsReferenceFor(results).AssertWithin(Bf16Bound, Bf16Bound, $"gpu bf16 {model} vs cpu bf16");
+        results.AssertWithin(Bf16Bound, Bf16Bound, $"gpu bf16 {model} vs transformers", name => !ParityResults.IsDerived(name));
+        Assert.That(results.GeneratedIds!.GetLength(0), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void Bert_F32_MatchesTransformers()
+    {
+        var results = BertFixtureRun.Run(Gpu, DType.F32);
+
+        results.AssertWithin(F32Bound, F32Bound, "gpu f32 bert");
+    }
+
+    /// <summary>bf16 BERT: as for T5, every tensor against the CPU bf16 run, the outputs against transformers.</summary>
+    [Test]
+    public void Bert_Bf16_MatchesCpuAndTransformersOutputs()
+    {
+        var results = BertFixtureRun.Run(Gpu, DType.BF16);
+        var cpu = BertFixtureRun.Run(new CpuBackend(), DType.BF16);
+
+        cpu.AsReferenceFor(results).AssertWithin(Bf16Bound, Bf16Bound, "gpu bf16 bert vs cpu bf16");
+        results.AssertWithin(Bf16Bound, Bf16Bound, "gpu bf16 bert vs transformers", name => !ParityResults.IsDerived(name));
     }
 
     /// <summary>
