@@ -7,8 +7,11 @@ using DePT.Tensors;
 namespace DePT.Backends.Cpu;
 
 /// <summary>
-/// The fp32 reference backend: plain loops over <see cref="TensorPrimitives"/>, synchronous, validating
-/// every index it reads. BF16 tensors are stored as bf16 and computed in fp32.
+/// The fp32 reference backend: synchronous, validating every index it reads, row loops over
+/// <see cref="TensorPrimitives"/> and a packed GEMM (<see cref="CpuGemm"/>) for the products. Large ops are
+/// spread over the cores in a way that does not change the result. BF16 tensors are stored as bf16 and
+/// computed in fp32. The transformer ops live in the partial files CpuBackend.{Dense, Norms, Elementwise,
+/// Embeddings, Attention, Losses}.cs.
 /// </summary>
 public sealed partial class CpuBackend : IBackend
 {
