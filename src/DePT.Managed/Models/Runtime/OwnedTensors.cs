@@ -7,8 +7,6 @@ internal sealed class OwnedTensors : IDisposable
 {
     private readonly List<Tensor> _tensors = [];
 
-    public IReadOnlyList<Tensor> Items => _tensors;
-
     public long ByteSize => _tensors.Sum(t => t.IsDisposed ? 0 : t.ByteSize);
 
     public Tensor Add(Tensor tensor)
