@@ -22,6 +22,7 @@ public sealed class T5Config : ModelConfig
         FeedForwardProj = reader.OptionalString("feed_forward_proj") ?? "relu";
         (IsGatedFeedForward, FeedForwardActivation) = ParseFeedForwardProj(reader, FeedForwardProj);
         TieWordEmbeddings = reader.OptionalBool("tie_word_embeddings", true);
+        ScaleDecoderOutputs = reader.OptionalBool("scale_decoder_outputs", TieWordEmbeddings);
         PadTokenId = reader.OptionalTokenId("pad_token_id", 0, VocabSize);
         EosTokenId = reader.OptionalTokenId("eos_token_id", 1, VocabSize);
         DecoderStartTokenId = reader.OptionalTokenId("decoder_start_token_id", PadTokenId, VocabSize);
@@ -68,6 +69,13 @@ public sealed class T5Config : ModelConfig
 
     /// <summary><c>tie_word_embeddings</c> (default true): the LM head is the shared embedding, and the decoder output is scaled by d_model^-0.5.</summary>
     public bool TieWordEmbeddings { get; }
+
+    /// <summary>
+    /// Whether the decoder output is multiplied by d_model^-0.5 before the LM head: <c>scale_decoder_outputs</c>, which
+    /// transformers 5.x writes, or else <see cref="TieWordEmbeddings"/> (the rule of older checkpoints). Kept apart
+    /// because a 5.x config can say tied yet unscaled.
+    /// </summary>
+    public bool ScaleDecoderOutputs { get; }
 
     /// <summary><c>pad_token_id</c> (default 0).</summary>
     public int PadTokenId { get; }

@@ -1,0 +1,7 @@
+namespace DePT.Models.Runtime;
+
+/// <summary>The four projections of a multi-head attention layer; inner width = heads × head width.</summary>
+internal sealed record AttentionWeights(LinearWeights Query, LinearWeights Key, LinearWeights Value, LinearWeights Output)
+{
+    public int InnerDim => Query.OutFeatures;
+}

@@ -1,0 +1,32 @@
+using DePT.Tensors;
+
+namespace DePT.Models.T5;
+
+/// <summary>
+/// What a T5 stack's forward keeps for its backward: each sub-layer's <see cref="T5SublayerSaved"/> in forward order
+/// (null where the backward skips the sub-layer), the final norm's input and rstd, and the position bias (H, T, T),
+/// which the attention states refer to.
+/// </summary>
+internal sealed class T5StackSaved : IDisposable
+{
+    public List<T5SublayerSaved?> Sublayers { get; } = [];
+
+    public Tensor? FinalInput { get; set; }
+
+    public Tensor? FinalRstd { get; set; }
+
+    public Tensor? PositionBias { get; set; }
+
+    public long Bytes => Sublayers.Sum(s => s?.Bytes ?? 0) + Live(FinalInput) + Live(FinalRstd) + Live(PositionBias);
+
+    public void Dispose()
+    {
+        for (int i = Sublayers.Count - 1; i >= 0; i--) Sublayers[i]?.Dispose();
+        Sublayers.Clear();
+        FinalRstd?.Dispose();
+        FinalInput?.Dispose();
+        PositionBias?.Dispose();
+    }
+
+    private static long Live(Tensor? t) => t is null || t.IsDisposed ? 0 : t.ByteSize;
+}

@@ -1,0 +1,71 @@
+using DePT.Backends;
+using DePT.Models.Bert;
+using DePT.Models.Runtime;
+using DePT.Tensors;
+
+namespace DePT.Tests.Models;
+
+/// <summary>
+/// Runs the BERT reference fixture on a backend: the plain batch (last hidden state, pooler) and the DePT batch with
+/// the fixture's probe loss Σ h⊙probe_hidden + Σ pooled⊙probe_pooled, whose gradients are the probes themselves.
+/// </summary>
+internal static class BertFixtureRun
+{
+    public static ParityResults Run(IBackend backend, DType dtype)
+    {
+        var results = new ParityResults();
+        using var fixture = ReferenceFixture.Open("bert");
+        using var model = BertModel.Load(backend, fixture.Folder, dtype);
+        int[] idShape = fixture.Shape("input_ids");
+        int batch = idShape[0], length = idShape[1], m = fixture.PromptLength, d = model.Config.HiddenSize;
+
+        using var ids = fixture.UploadInts(backend, "input_ids");
+        using var mask = fixture.UploadInts(backend, "attention_mask");
+        using (var plainEmbeds = model.EmbedTokens(ids))
+        using (var plain = model.Forward(plainEmbeds, mask, withPooler: true))
+        {
+            results.Add("last_hidden_state_plain", plain.LastHiddenState, fixture);
+            results.Add("pooler_output_plain", plain.PooledOutput!, fixture);
+        }
+
+        int[] sr = fixture.Shape("lowrank_a");
+        using var prompt = fixture.UploadFloats(backend, "prompt", DType.F32, 1, m, d);
+        using var lowRankA = fixture.UploadFloats(backend, "lowrank_a", DType.F32, 1, sr[0], sr[1]);
+        using var lowRankB = fixture.UploadFloats(backend, "lowrank_b", DType.F32, 1, sr[1], d);
+        var prompts = PromptParameters.Decomposed(prompt, lowRankA, lowRankB, fixture.LowRankScale);
+        using var inputsEmbeds = backend.Allocate(dtype, batch, m + length, d);
+        backend.PromptInputForward(inputsEmbeds, ids, model.Embeddings, prompts, null, 1f);
+        results.Add("inputs_embeds", inputsEmbeds, fixture);
+
+        using var promptedMask = fixture.UploadInts(backend, "prompted_attention_mask");
+        using var pass = model.ForwardTraining(inputsEmbeds, promptedMask, null, withPooler: true, DropoutSettings.Training(seed: 11));
+        results.Add("last_hidden_state", pass.LastHiddenState, fixture);
+        results.Add("pooler_output", pass.PooledOutput!, fixture);
+        float[] probeHidden = fixture.Floats("probe_hidden"), probePooled = fixture.Floats("probe_pooled");
+        double loss = Dot(pass.LastHiddenState.ToFloatArray(), probeHidden) + Dot(pass.PooledOutput!.ToFloatArray(), probePooled);
+        results.Add("loss", [(float)loss], [(float)fixture.Loss]);
+
+        using var dHidden = fixture.UploadFloats(backend, "probe_hidden", dtype);
+        using var dPooled = fixture.UploadFloats(backend, "probe_pooled", dtype);
+        using var dInputs = pass.Backward(dHidden, dPooled);
+        results.Add("grad_inputs_embeds", dInputs, fixture);
+        results.PaddedGradient = T5FixtureRun.PaddedRows(dInputs.ToFloatArray(), fixture.Ints("prompted_attention_mask"), d);
+
+        using var dPrompt = backend.Allocate(DType.F32, prompt.Shape.ToArray());
+        using var dA = backend.Allocate(DType.F32, lowRankA.Shape.ToArray());
+        using var dB = backend.Allocate(DType.F32, lowRankB.Shape.ToArray());
+        foreach (var gradient in new[] { dPrompt, dA, dB }) backend.Fill(gradient, 0f);
+        backend.PromptInputBackward(new PromptGradients(dPrompt, dA, dB), dInputs, prompts, null);
+        results.Add("grad_prompt", dPrompt, fixture);
+        results.Add("grad_lowrank_a", dA, fixture);
+        results.Add("grad_lowrank_b", dB, fixture);
+        return results;
+    }
+
+    private static double Dot(float[] a, float[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += (double)a[i] * b[i];
+        return sum;
+    }
+}

@@ -1,0 +1,75 @@
+using DePT.Backends.Cpu;
+using DePT.Tensors;
+
+namespace DePT.Tests.Models;
+
+/// <summary>
+/// Our CPU runtime against Hugging Face transformers 5.17 (the committed float64 fixtures): T5 v1.0 (ReLU, tied and
+/// rescaled head) and v1.1 (gated GELU, own head), and BERT with its pooler. In fp32 the bounds are the CI
+/// bounds: relative error ≤ 1e-4 on outputs and the loss, ≤ 1e-3 on gradients.
+/// </summary>
+public class ModelParityTests
+{
+    private const double OutputBound = 1e-4, GradientBound = 1e-3;
+
+    /// <summary>
+    /// bf16 weights and activations (computed in fp32): outputs within 2e-2 of float64. Gradients and the BERT probe
+    /// loss get 6e-2: rounding only the weights to bf16 (fp32 everywhere else) already moves the T5 v1.0 input gradient
+    /// by 2.6e-2 and the BERT probe loss, a sum with cancellation, by 3.1e-2 (measured), so 2e-2 is out of reach there.
+    /// </summary>
+    private const double Bf16OutputBound = 2e-2, Bf16DerivedBound = 6e-2;
+
+    [TestCase("t5_v1_0")]
+    [TestCase("t5_v1_1")]
+    public void T5_MatchesTransformers(string model)
+    {
+        var results = T5FixtureRun.Run(new CpuBackend(), DType.F32, model);
+
+        results.AssertWithin(OutputBound, GradientBound, $"cpu f32 {model}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(results.Error("loss"), Is.LessThanOrEqualTo(OutputBound), "loss");
+            Assert.That(results.DecoderInputIds, Is.EqualTo(results.ExpectedDecoderInputIds), "labels shifted right");
+            Assert.That(Flatten(results.GeneratedIds!), Is.EqualTo(results.ExpectedGeneratedIds), "greedy generation");
+            Assert.That(results.PaddedGradient, Is.Not.Empty.And.All.EqualTo(0f), "gradient at padded positions (dynamic padding is exact)");
+        });
+    }
+
+    [Test]
+    public void Bert_MatchesTransformers()
+    {
+        var results = BertFixtureRun.Run(new CpuBackend(), DType.F32);
+
+        results.AssertWithin(OutputBound, GradientBound, "cpu f32 bert");
+        Assert.That(results.Error("loss"), Is.LessThanOrEqualTo(OutputBound), "loss");
+        Assert.That(results.PaddedGradient, Is.Not.Empty.And.All.EqualTo(0f), "gradient at padded positions");
+    }
+
+    [TestCase("t5_v1_0")]
+    [TestCase("t5_v1_1")]
+    public void T5_Bf16_StaysNearTransformers(string model)
+    {
+        var results = T5FixtureRun.Run(new CpuBackend(), DType.BF16, model);
+
+        results.AssertWithin(Bf16OutputBound, Bf16DerivedBound, $"cpu bf16 {model}");
+        Assert.That(results.PaddedGradient, Is.Not.Empty.And.All.EqualTo(0f), "gradient at padded positions");
+    }
+
+    [Test]
+    public void Bert_Bf16_StaysNearTransformers()
+    {
+        var results = BertFixtureRun.Run(new CpuBackend(), DType.BF16);
+
+        results.AssertWithin(Bf16OutputBound, Bf16DerivedBound, "cpu bf16 bert");
+    }
+
+    internal static int[] Flatten(int[,] ids)
+    {
+        var flat = new int[ids.Length];
+        int columns = ids.GetLength(1);
+        for (int b = 0; b < ids.GetLength(0); b++)
+            for (int t = 0; t < columns; t++)
+                flat[b * columns + t] = ids[b, t];
+        return flat;
+    }
+}
