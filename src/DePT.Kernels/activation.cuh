@@ -1,11 +1,12 @@
 /*
 Feed-forward activations, forward and backward, fp32 math; every tensor fp32 or bf16 (bit i of `bf16` =
-the i-th pointer). fn is DePT.Models.ActivationFunction: 0 relu, 1 gelu (erf), 2 gelu_tanh, 3 silu.
+the i-th pointer). fn is DePT.Models.ActivationFunction: 0 relu, 1 gelu (erf), 2 gelu_tanh, 3 silu, 4 tanh.
     relu       f = max(x, 0)                              f' = 1 if x > 0 else 0
     gelu       f = x/2 · (1 + erf(x/√2))                  f' = (1 + erf(x/√2))/2 + x · exp(−x²/2)/√(2π)
     gelu_tanh  f = x/2 · (1 + tanh(u)),  u = √(2/π)·(x + 0.044715·x³)
                f' = (1 + tanh(u))/2 + x/2 · (1 − tanh²(u)) · √(2/π)·(1 + 3·0.044715·x²)
     silu       f = x · σ(x)                               f' = σ(x) · (1 + x·(1 − σ(x)))
+    tanh       f = tanh(x)                                f' = 1 − tanh²(x)
 
     act_forward          out = f(inp)                           (count) elements; out may be inp
     act_backward         dinp = dout · f'(inp)                  (count) elements
@@ -26,6 +27,7 @@ Launch geometry: blockDim (256, 1, 1), gridDim.x = min(ceil(chunks / 256), 16 ·
 #define OPS_ACT_GELU 1
 #define OPS_ACT_GELU_TANH 2
 #define OPS_ACT_SILU 3
+#define OPS_ACT_TANH 4
 
 struct ActArgs {
     void* out;           // (count)
@@ -79,6 +81,7 @@ __device__ __forceinline__ float ops_act(int fn, float x)
     case OPS_ACT_RELU: return x > 0.0f ? x : 0.0f;
     case OPS_ACT_GELU: return 0.5f * x * (1.0f + erff(x * OPS_INV_SQRT_2));
     case OPS_ACT_GELU_TANH: return 0.5f * x * (1.0f + tanhf(OPS_SQRT_2_OVER_PI * (x + OPS_GELU_CUBIC * x * x * x)));
+    case OPS_ACT_TANH: return tanhf(x);
     default: return x * ops_sigmoid(x);
     }
 }
@@ -91,6 +94,10 @@ __device__ __forceinline__ float ops_act_grad(int fn, float x)
     case OPS_ACT_GELU_TANH: {
         const float t = tanhf(OPS_SQRT_2_OVER_PI * (x + OPS_GELU_CUBIC * x * x * x));
         return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * OPS_SQRT_2_OVER_PI * (1.0f + 3.0f * OPS_GELU_CUBIC * x * x);
+    }
+    case OPS_ACT_TANH: {
+        const float t = tanhf(x);
+        return 1.0f - t * t;
     }
     default: {
         const float s = ops_sigmoid(x);

@@ -200,6 +200,7 @@ public class ElementwiseOpTests
         ActivationFunction.Gelu => 0.5 * x * (1 + SeriesErf(x / Math.Sqrt(2))),
         ActivationFunction.GeluTanh => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))),
         ActivationFunction.Silu => x / (1 + Math.Exp(-x)),
+        ActivationFunction.Tanh => Math.Tanh(x),
         _ => throw new ArgumentOutOfRangeException(nameof(fn)),
     };
 }

@@ -54,6 +54,8 @@ internal static class CpuMath
                 return 0.5 * x * (1 + Math.Tanh(SqrtTwoOverPi * (x + GeluTanhCubic * x * x * x)));
             case ActivationFunction.Silu:
                 return x / (1 + Math.Exp(-x));
+            case ActivationFunction.Tanh:
+                return Math.Tanh(x);
             default:
                 throw Unknown(fn);
         }
@@ -77,6 +79,11 @@ internal static class CpuMath
             {
                 double s = 1 / (1 + Math.Exp(-x));
                 return s * (1 + x * (1 - s));
+            }
+            case ActivationFunction.Tanh:
+            {
+                double t = Math.Tanh(x);
+                return 1 - t * t;
             }
             default:
                 throw Unknown(fn);

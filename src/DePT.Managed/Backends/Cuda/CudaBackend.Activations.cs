@@ -56,6 +56,7 @@ public sealed partial class CudaBackend
         ActivationFunction.Gelu => 1,
         ActivationFunction.GeluTanh => 2,
         ActivationFunction.Silu => 3,
+        ActivationFunction.Tanh => 4,
         _ => throw new ArgumentOutOfRangeException(nameof(fn), fn, "No CUDA kernel for this activation."),
     };
 }

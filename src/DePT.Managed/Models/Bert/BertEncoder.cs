@@ -57,7 +57,7 @@ internal sealed class BertEncoder(IBackend backend, BertWeights weights)
             for (int i = 0; i < Layers; i++)
                 h = Layer(i, h, mask, options, dropout, saved);
 
-            Tensor? pooled = pool ? Pool(h, mask) : null;
+            Tensor? pooled = pool ? Pool(h, mask, saved) : null;
             return (h, pooled);
         }
         catch
@@ -119,7 +119,7 @@ internal sealed class BertEncoder(IBackend backend, BertWeights weights)
     }
 
     /// <summary>d inputs_embeds (B, T, d) from d last_hidden_state (B, T, d) and, when given, d pooler_output (B, d).</summary>
-    public Tensor Backward(Tensor dHidden, Tensor? dPooled, Tensor? pooled, Tensor mask, BertSaved saved, DropoutSites dropout)
+    public Tensor Backward(Tensor dHidden, Tensor? dPooled, Tensor mask, BertSaved saved, DropoutSites dropout)
     {
         var dtype = dHidden.DType;
         int[] shape = dHidden.Shape.ToArray();
@@ -128,7 +128,7 @@ internal sealed class BertEncoder(IBackend backend, BertWeights weights)
         try
         {
             backend.Copy(a, dHidden);
-            if (dPooled is not null) PoolBackward(a, dPooled, pooled!, mask);
+            if (dPooled is not null) PoolBackward(a, dPooled, saved, mask);
             for (int i = Layers - 1; i >= 0; i--)
             {
                 var w = weights.Layers[i];
@@ -157,35 +157,40 @@ internal sealed class BertEncoder(IBackend backend, BertWeights weights)
         }
     }
 
-    /// <summary>pooler_output (B, d) = tanh(W·hidden[:, 0] + b).</summary>
-    private Tensor Pool(Tensor hidden, Tensor mask)
+    /// <summary>pooler_output (B, d) = tanh(W·hidden[:, 0] + b); the pre-activation is saved for the backward.</summary>
+    private Tensor Pool(Tensor hidden, Tensor mask, BertSaved? saved)
     {
         var pooler = weights.Pooler ?? throw new InvalidOperationException("These BERT weights have no pooler (pooler.dense.weight/bias).");
         int batch = hidden.Dim(0), d = Config.HiddenSize;
         using var first = backend.Allocate(hidden.DType, batch, d);
         backend.Pool(first, hidden, mask, PoolingKind.Cls);
+        var preActivation = backend.Allocate(hidden.DType, batch, d);
         var pooled = backend.Allocate(hidden.DType, batch, d);
         try
         {
-            backend.Linear(pooled, first, pooler.Weight, pooler.Bias);
-            HostTanh.Forward(pooled);
-            return pooled;
+            backend.Linear(preActivation, first, pooler.Weight, pooler.Bias);
+            backend.Activation(pooled, preActivation, ActivationFunction.Tanh);
         }
         catch
         {
             pooled.Dispose();
+            preActivation.Dispose();
             throw;
         }
+        if (saved is not null) saved.PoolerPreActivation = preActivation;
+        else preActivation.Dispose();
+        return pooled;
     }
 
-    /// <summary>dHidden += the gradient of the pooler for dPooled (B, d), given its output.</summary>
-    private void PoolBackward(Tensor dHidden, Tensor dPooled, Tensor pooled, Tensor mask)
+    /// <summary>dHidden += the gradient of the pooler for dPooled (B, d).</summary>
+    private void PoolBackward(Tensor dHidden, Tensor dPooled, BertSaved saved, Tensor mask)
     {
+        var preActivation = saved.PoolerPreActivation ?? throw new InvalidOperationException("The forward kept no pooler state: it ran without the pooler.");
         int batch = dHidden.Dim(0), d = Config.HiddenSize;
         using var dPreActivation = backend.Allocate(dHidden.DType, batch, d);
         using var dFirst = backend.Allocate(dHidden.DType, batch, d);
         using var dFromPooler = backend.Allocate(dHidden.DType, dHidden.Shape.ToArray());
-        HostTanh.Backward(dPreActivation, dPooled, pooled);
+        backend.ActivationBackward(dPreActivation, dPooled, preActivation, ActivationFunction.Tanh);
         backend.LinearBackwardInput(dFirst, dPreActivation, weights.Pooler!.Weight);
         backend.PoolBackward(dFromPooler, dFirst, mask, PoolingKind.Cls);
         backend.Add(dHidden, dHidden, dFromPooler);

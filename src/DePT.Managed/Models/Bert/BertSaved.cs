@@ -19,12 +19,16 @@ internal sealed class BertSaved : IDisposable
 
     public List<Layer> Layers { get; } = [];
 
-    public long Bytes => Size(EmbeddingInput) + Size(EmbeddingMean) + Size(EmbeddingRstd) + Layers.Sum(l => l.Bytes);
+    /// <summary>The pooler's dense output before its tanh (B, d), when the pooler ran.</summary>
+    public Tensor? PoolerPreActivation { get; set; }
+
+    public long Bytes => Size(EmbeddingInput) + Size(EmbeddingMean) + Size(EmbeddingRstd) + Layers.Sum(l => l.Bytes) + Size(PoolerPreActivation);
 
     public void Dispose()
     {
         for (int i = Layers.Count - 1; i >= 0; i--) Layers[i].Dispose();
         Layers.Clear();
+        PoolerPreActivation?.Dispose();
         EmbeddingRstd?.Dispose();
         EmbeddingMean?.Dispose();
         EmbeddingInput?.Dispose();

@@ -52,7 +52,7 @@ public sealed class BertTrainingPass : IDisposable
             if (!dPooledOutput.Shape.SequenceEqual(PooledOutput.Shape))
                 throw new ArgumentException($"dPooledOutput is {dPooledOutput.ShapeText}; the pooled output is {PooledOutput.ShapeText}.", nameof(dPooledOutput));
         }
-        var dInputs = _encoder.Backward(dLastHiddenState, dPooledOutput, PooledOutput, _mask, saved, _dropout);
+        var dInputs = _encoder.Backward(dLastHiddenState, dPooledOutput, _mask, saved, _dropout);
         saved.Dispose();
         _saved = null;
         return dInputs;

@@ -17,4 +17,7 @@ public enum ActivationFunction
 
     /// <summary><c>silu</c>, <c>swish</c>: x·sigmoid(x).</summary>
     Silu,
+
+    /// <summary><c>tanh</c>: BERT's pooler.</summary>
+    Tanh,
 }
