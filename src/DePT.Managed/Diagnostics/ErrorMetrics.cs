@@ -3,8 +3,11 @@ namespace DePT.Diagnostics;
 /// <summary>Error measures used to compare a backend with its reference.</summary>
 public static class ErrorMetrics
 {
-    /// <summary>‖actual − expected‖ / ‖expected‖ in double; infinity when any value is not finite.</summary>
-    public static double Relative(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected)
+    /// <summary>
+    /// ‖actual − expected‖ / max(‖expected‖, floor·√n) in double; infinity when any value is not finite. The floor
+    /// (0 by default) sets the smallest scale an element is judged on, for results that cancel to near zero.
+    /// </summary>
+    public static double Relative(ReadOnlySpan<float> actual, ReadOnlySpan<float> expected, double floor = 0)
     {
         if (actual.Length != expected.Length)
             throw new ArgumentException($"Compared spans differ in length: {actual.Length} vs {expected.Length}.");
@@ -16,6 +19,7 @@ public static class ErrorMetrics
             diff += d * d;
             norm += e * e;
         }
+        norm = Math.Max(norm, floor * floor * actual.Length);
         return norm == 0 ? Math.Sqrt(diff) : Math.Sqrt(diff / norm);
     }
 

@@ -100,7 +100,10 @@ public abstract class OpsGpuTest : GpuFixture
         double limit = bound ?? (result.Gpu.DType == DType.BF16 ? Bf16Bound : F32Bound);
         var actual = result.Gpu.ToFloatArray();
         var expected = result.Cpu.ToFloatArray();
-        double error = ErrorMetrics.Relative(actual, expected);
+        // Inputs are O(1); a result that cancels down to rounding noise (a one-element GELU far in its tail, the
+        // gradient of a width-1 RMS norm, which is 0 in exact arithmetic) is compared on the scale 1e-3 per element
+        // instead of its own, which would turn the noise of the two orders of summation into a relative error of 1.
+        double error = ErrorMetrics.Relative(actual, expected, floor: 1e-3);
         Assert.That(error, Is.LessThan(limit),
             $"{what} {result.Gpu.ShapeText}: relative error {error:G3} (bound {limit:G3}); {ErrorMetrics.FirstMismatches(actual, expected, limit)}");
     }
