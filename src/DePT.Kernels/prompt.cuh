@@ -24,23 +24,26 @@ several micro-batches can add into one gradient buffer that the optimiser zeroes
 The gradient with respect to the frozen embeddings is not produced (weights are frozen).
 
 Launch geometry (every kernel: blockDim = (128, 1, 1), no dynamic shared memory):
-    forward    grid (ceil(d / 256), ceil((m + L) / 4), batchSplit)     batchSplit in [1, B]
+    forward    see "Forward geometry" below
     reduce     grid (ceil(d / 256), ceil((m + L) / 4), 1)
     lowrank_a  grid (ceil(L / 4),   ceil(r / 8),       P)              launch only when r > 0
     lowrank_b  grid (ceil(d / 128), ceil(r / 8),       P)              launch only when r > 0
     delta      grid (ceil(d / 256), ceil(s / 4),       P)              launch only when r > 0
-Forward, reduce and delta: each warp owns one sequence row, each lane 8 consecutive columns, so a block
-covers 4 rows x 256 columns. The forward block computes the 4 addend rows (prompt row or low-rank row)
-once and reuses them for every example of its batch chunk, recomputing only when the prompt index of the
-example changes; the 4 warps share the B columns through L1. Batch chunk of z-slice z:
-    chunk = ceil(B / gridDim.z), examples [z·chunk, min(B, (z+1)·chunk)) (slices past B do nothing).
+Reduce and delta: each warp owns one sequence row, each lane 8 consecutive columns, so a block covers
+4 rows x 256 columns.
 
-Recommended batchSplit (forward): enough blocks to keep every multiprocessor streaming, but no more,
-since each extra slice recomputes the low-rank rows (r·256·4 bytes of B per block, from L2):
-    blocks = ceil(d / 256) · ceil((m + L) / 4)
-    batchSplit = min(B, max(1, ceil(4 · numSMs / blocks)))
-(T5-Base d=768, m=60, L=256 on 132 SMs: 237 blocks -> 3; d=4096: 1264 blocks -> 1.) This rule is
-reasoned, not yet measured: kernel-lab/prompt_input sweeps batchSplit and prints the best one.
+Forward geometry (constants kForward* in the forward section; CudaBackend mirrors kForwardRows,
+kForwardSplitTarget and kForwardPersistent). A block is a tile of R = kForwardRows rows x C = 1024 / R
+columns: its 4 warps each own one row and 256 columns (a lane 8 columns); tiles = ceil(d / C) · ceil((m + L) / R).
+A warp computes its addend row (prompt row or low-rank row) once and reuses it for every example it
+handles, recomputing only when the prompt index changes from one example to the next.
+    tiled (kForwardPersistent == 0): grid (ceil(d / C), ceil((m + L) / R), batchSplit), 1 <= batchSplit <= B,
+        batchSplit = min(B, max(1, ceil(kForwardSplitTarget · numSMs / tiles)));
+        z-slice z handles examples [z·chunk, min(B, (z+1)·chunk)), chunk = ceil(B / gridDim.z) (slices past B do nothing)
+    persistent (kForwardPersistent = n > 0): grid (min(n · numSMs, tiles · B), 1, 1); the tiles · B work units
+        (tile, example), tile-major, are cut into gridDim.x contiguous ranges of equal size, one per block
+Each extra batch slice (or, persistent, each extra tile a block starts) recomputes low-rank rows: r·C·4 bytes
+of B per tile from L2. kernel-lab/prompt_input measures the configurations and the batchSplit rule.
 
 Vector path: 16-byte loads/stores when the row length allows it (d % 8 == 0 for forward/reduce/delta,
 d % 4 == 0 for lowrank_a/b) and the tensors' base pointers are 16-byte aligned; otherwise a scalar path
@@ -55,7 +58,7 @@ For the caller (the C# mirror): struct sizes are 112 (forward), 104 (backward) a
 P >= 1; prompt may be null only when m == 0; lowRankA/lowRankB must be set when r > 0 and delta is null
 (the forward skips the low-rank term otherwise); errorFlag may be null (errors then go unreported).
 workspace holds P·L·d floats; lowrank_a and lowrank_b read it, so they follow the reduce on one stream.
-Grid y and z stay far below 65535 for any real shape (ceil((m+L)/4), batchSplit <= B, P).
+Grid y and z stay far below 65535 for any real shape (ceil((m+L)/R), batchSplit <= B, P).
 */
 #pragma once
 
@@ -112,7 +115,7 @@ static_assert(sizeof(LowRankDeltaArgs) == 48, "LowRankDeltaArgs layout changed: 
 constexpr int kPromptThreads = 128;                           // blockDim.x of every kernel here
 constexpr int kPromptRowsPerBlock = kPromptThreads / 32;      // one sequence row per warp
 constexpr int kPromptColsPerBlock = 32 * 8;                   // 8 columns per lane
-constexpr int kPromptUnroll = 4;                              // examples gathered at once per thread
+constexpr int kPromptUnroll = 4;                              // backward reduce: examples loaded at once per thread
 constexpr int kLowRankARows = 4;                              // lowrank_a: rows i per block
 constexpr int kLowRankKs = 8;                                 // lowrank_a/b: ranks k per block
 constexpr int kLowRankBCols = 32 * 4;                         // lowrank_b: 4 columns per lane
@@ -141,9 +144,161 @@ __device__ __forceinline__ void lowrank_row(const float* __restrict__ aRow,    /
 
 // ---------------------------------------------------------------------------------------------------
 // forward
+//
+// One template body, prompt_input_forward_body<Cfg, OutT, EmbT>, under a configuration PromptForwardConfig:
+// the kernel lab (kernel-lab/prompt_input) times it under several configurations, and the library kernels
+// below instantiate the one that the kForward* constants name. To adopt another configuration, change the
+// constants here and, for kForwardRows, kForwardSplitTarget and kForwardPersistent, their mirrors in
+// CudaBackend (the grid and the batchSplit rule); the others change only the kernel body.
 
-// what prompt p adds to output row t (8 columns from col0): P[p, t] for t < m, else the low-rank row
-template <bool VEC>
+constexpr int kForwardRows = 4;               // rows per block: 1, 2 or 4; a block is kForwardRows x (1024 / kForwardRows) columns
+constexpr int kForwardUnroll = 4;             // 16-byte gathers in flight per thread (examples at once: 4 of bf16 Emb, 2 of fp32)
+constexpr int kForwardMinBlocks = 8;          // __launch_bounds__ minimum resident blocks per SM (8: at most 64 registers; 1: no cap)
+constexpr bool kForwardPrefetch = true;       // the next group's ids are loaded while this group's rows are in flight
+constexpr bool kForwardStreamStores = false;  // out written with st.global.cs (evict-first): this kernel never reads it back
+constexpr bool kForwardHwConvert = false;     // bf16 out packed by cvt.rn.bf16x2.f32 (sm_80 and newer) instead of integer rounding
+constexpr int kForwardLowRank = 4;            // low-rank rows: 0: each warp sums its row from global memory (4 ranks per load
+                                              // round); n > 0: the block stages B through shared memory, n float4 per thread a round
+constexpr int kForwardPersistent = 0;         // 0: tiled grid (x, y, batchSplit); n > 0: n · numSMs blocks share out the work
+constexpr int kForwardSplitTarget = 4;        // tiled grid: batchSplit aims at this many blocks per SM
+
+template <int ROWS, int UNROLL, int MIN_BLOCKS, bool PREFETCH, bool STREAM_STORES, bool HW_CONVERT, int LOWRANK, int PERSISTENT,
+          int SPLIT_TARGET>
+struct PromptForwardConfig {
+    static_assert(ROWS == 1 || ROWS == 2 || ROWS == 4, "rows per block: 1, 2 or 4 (the 4 warps of a block split into rows)");
+    static_assert(UNROLL >= 1 && MIN_BLOCKS >= 1 && LOWRANK >= 0 && PERSISTENT >= 0 && SPLIT_TARGET >= 1, "config out of range");
+    static constexpr int kRows = ROWS;
+    static constexpr int kWarpsPerRow = kPromptThreads / 32 / ROWS;
+    static constexpr int kCols = kWarpsPerRow * 32 * 8;   // columns per block
+    static constexpr int kUnroll = UNROLL;
+    static constexpr int kMinBlocks = MIN_BLOCKS;
+    static constexpr bool kPrefetch = PREFETCH;
+    static constexpr bool kStreamStores = STREAM_STORES;
+    static constexpr bool kHwConvert = HW_CONVERT;
+    static constexpr int kLowRank = LOWRANK;
+    static constexpr int kPersistent = PERSISTENT;
+    static constexpr int kSplitTarget = SPLIT_TARGET;
+    // block-staged low-rank sum: ranks per round, so that a round is LOWRANK float4 of B per thread
+    static constexpr int kStagedRanks = LOWRANK * kPromptThreads * 4 / kCols;
+    static_assert(LOWRANK == 0 || (kStagedRanks >= 1 && kStagedRanks <= 32 && LOWRANK * kPromptThreads * 4 == kStagedRanks * kCols),
+                  "staged low-rank round: 1 to 32 whole ranks of the tile's columns");
+};
+
+using PromptForwardLibrary = PromptForwardConfig<kForwardRows, kForwardUnroll, kForwardMinBlocks, kForwardPrefetch, kForwardStreamStores,
+                                                 kForwardHwConvert, kForwardLowRank, kForwardPersistent, kForwardSplitTarget>;
+
+// the settings one code path runs with: the vector path takes the configuration; the scalar path (rows that
+// are not 16-byte aligned or not a multiple of 8 long: rare, small models) one example at a time, plain
+// stores and per-warp low-rank sums, so that it never sets the kernel's register count; so does the rare
+// case of several prompts with low-rank sums (SERIAL), whose sums would not fit beside examples in flight
+template <class Cfg, typename EmbT, bool VEC, bool SERIAL = false> struct ForwardPath {
+    static constexpr int kExamples = !VEC || SERIAL ? 1 : sizeof(EmbT) == 2 ? Cfg::kUnroll : (Cfg::kUnroll + 1) / 2;
+    static constexpr bool kPrefetch = VEC && !SERIAL && Cfg::kPrefetch;
+    static constexpr bool kStreamStores = VEC && Cfg::kStreamStores;
+    static constexpr bool kHwConvert = VEC && Cfg::kHwConvert;
+    static constexpr bool kBlockLowRank = VEC && Cfg::kLowRank > 0;
+    static constexpr int kWarpLowRankUnroll = VEC ? 4 : 1;
+};
+
+__device__ __forceinline__ float4 zero_float4()
+{
+    float4 v;
+    v.x = v.y = v.z = v.w = 0.0f;
+    return v;
+}
+
+// 16-byte store that marks its L2 lines evict-first (st.global.cs); a plain store off the device
+__device__ __forceinline__ void store16_streaming(void* p, uint4 v)
+{
+#if defined(__CUDA_ARCH__)
+    asm volatile("st.global.cs.v4.u32 [%0], {%1, %2, %3, %4};" ::"l"(p), "r"(v.x), "r"(v.y), "r"(v.z), "r"(v.w) : "memory");
+#else
+    *static_cast<uint4*>(p) = v;
+#endif
+}
+
+// two floats to bf16 (nearest even) in one instruction on sm_80 and newer, lo in the low half; elsewhere the
+// integer rounding of common.cuh (the two differ only in the payload of a NaN)
+__device__ __forceinline__ unsigned int pack_bf16x2_hw(float lo, float hi)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    unsigned int r;
+    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+#else
+    return pack_bf16x2(lo, hi);
+#endif
+}
+
+template <bool STREAM, bool HW_CONVERT> __device__ __forceinline__ void forward_store8_vec(bf16* p, const float (&v)[8])
+{
+    uint4 w;
+    if (HW_CONVERT) {
+        w.x = pack_bf16x2_hw(v[0], v[1]);
+        w.y = pack_bf16x2_hw(v[2], v[3]);
+        w.z = pack_bf16x2_hw(v[4], v[5]);
+        w.w = pack_bf16x2_hw(v[6], v[7]);
+    } else {
+        w = pack_bf16x8(v);
+    }
+    if (STREAM) store16_streaming(p, w);
+    else *reinterpret_cast<uint4*>(p) = w;
+}
+
+template <bool STREAM, bool HW_CONVERT> __device__ __forceinline__ void forward_store8_vec(float* p, const float (&v)[8])
+{
+    if (!STREAM) {
+        store8(p, v);
+        return;
+    }
+    uint4 lo, hi;
+    lo.x = __float_as_uint(v[0]); lo.y = __float_as_uint(v[1]); lo.z = __float_as_uint(v[2]); lo.w = __float_as_uint(v[3]);
+    hi.x = __float_as_uint(v[4]); hi.y = __float_as_uint(v[5]); hi.z = __float_as_uint(v[6]); hi.w = __float_as_uint(v[7]);
+    store16_streaming(p, lo);
+    store16_streaming(p + 4, hi);
+}
+
+template <class Path, bool VEC, typename OutT> __device__ __forceinline__ void forward_store8(OutT* p, int n, const float (&v)[8])
+{
+    if (VEC) forward_store8_vec<Path::kStreamStores, Path::kHwConvert>(p, v);
+    else store8_scalar(p, n, v);
+}
+
+// one warp's low-rank row: acc[j] = scale · Σ_k A[i, k] · B[k, col0 + j], the B columns of KU ranks loaded
+// before any of them is used
+template <bool VEC, int KU>
+__device__ __forceinline__ void forward_lowrank_row(const float* __restrict__ aRow,    // (r)     row i of A_p
+                                                    const float* __restrict__ bCols,   // (r, d)  B_p from column col0
+                                                    int rank, long long dim, float scale, int n, float (&acc)[8])
+{
+#pragma unroll
+    for (int j = 0; j < 8; ++j) acc[j] = 0.0f;
+    int k = 0;
+    for (; k + KU <= rank; k += KU) {
+        float ak[KU], bk[KU][8];
+#pragma unroll
+        for (int kk = 0; kk < KU; ++kk) {
+            ak[kk] = aRow[k + kk];
+            load8_any<VEC>(bCols + (k + kk) * dim, n, bk[kk]);
+        }
+#pragma unroll
+        for (int kk = 0; kk < KU; ++kk)
+#pragma unroll
+            for (int j = 0; j < 8; ++j) acc[j] += ak[kk] * bk[kk][j];
+    }
+    for (; k < rank; ++k) {
+        const float ak = aRow[k];
+        float bk[8];
+        load8_any<VEC>(bCols + k * dim, n, bk);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) acc[j] += ak * bk[j];
+    }
+#pragma unroll
+    for (int j = 0; j < 8; ++j) acc[j] *= scale;
+}
+
+// what prompt p adds to output row t (8 columns from col0), one warp: P[p, t] for t < m, else the low-rank row
+template <bool VEC, int KU>
 __device__ __forceinline__ void forward_addend(const PromptInputForwardArgs& a, bool lowRank, int t, int p, int col0, int n,
                                                float (&add)[8])
 {
@@ -156,135 +311,355 @@ __device__ __forceinline__ void forward_addend(const PromptInputForwardArgs& a, 
     if (a.delta != nullptr) {
         load8_any<VEC>(a.delta + (static_cast<long long>(p) * a.maxLen + i) * d + col0, n, add);
     } else if (lowRank) {
-        lowrank_row<VEC>(a.lowRankA + (static_cast<long long>(p) * a.maxLen + i) * a.rank,
-                         a.lowRankB + static_cast<long long>(p) * a.rank * d + col0, a.rank, d, a.lowRankScale, n, add);
+        forward_lowrank_row<VEC, KU>(a.lowRankA + (static_cast<long long>(p) * a.maxLen + i) * a.rank,
+                                     a.lowRankB + static_cast<long long>(p) * a.rank * d + col0, a.rank, d, a.lowRankScale, n, add);
     } else {
 #pragma unroll
         for (int j = 0; j < 8; ++j) add[j] = 0.0f;
     }
 }
 
-// one warp: output row t, columns [col0, col0 + 8) of the examples [b0, b1)
-template <typename OutT, typename EmbT, int UNROLL, bool VEC>
-__device__ __forceinline__ void forward_row(const PromptInputForwardArgs& a, int t, int col0, int b0, int b1)
+// The low-rank rows of prompt 0 for a whole tile (vector path, B and A given): every thread of the block
+// takes part (it has __syncthreads); a round stages kStagedRanks ranks of B's tile columns in shared memory
+// (Cfg::kLowRank float4 loads per thread, all in flight together, the next round's issued before this one is
+// summed) and each warp's row of A (rowHasA: the warp's row is a token row i < s; the same in all its lanes,
+// which stage A[i] together); every thread sums its 8 columns into acc.
+template <class Cfg>
+__device__ __forceinline__ void block_lowrank_rows(const PromptInputForwardArgs& a, int tileCol0, int colInTile, bool rowHasA, int i,
+                                                   float (&acc)[8])
 {
-    OutT* __restrict__ out = static_cast<OutT*>(a.out);
+    constexpr int F4 = Cfg::kLowRank > 0 ? Cfg::kLowRank : 1;           // float4 of B per thread per round
+    constexpr int KC = Cfg::kStagedRanks > 0 ? Cfg::kStagedRanks : 1;   // ranks per round (1: never called, kLowRank == 0)
+    constexpr int ROW4 = Cfg::kCols / 4;          // float4 per rank row of the tile
+    __shared__ float4 bTile[KC * ROW4];
+    __shared__ float aTile[kPromptThreads / 32][KC];
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const long long d = a.dim;
+    const float* __restrict__ aRow = a.lowRankA + static_cast<long long>(rowHasA ? i : 0) * a.rank;
+    const float* __restrict__ bTileCols = a.lowRankB + tileCol0;
+
+    float4 stage[F4];
+    float aStage = 0.0f;
+#pragma unroll
+    for (int j = 0; j < 8; ++j) acc[j] = 0.0f;
+    for (int k0 = 0; k0 < a.rank; k0 += KC) {
+        if (k0 == 0) {   // round 0's loads; later rounds' were issued during the previous round's sums
+#pragma unroll
+            for (int q = 0; q < F4; ++q) {
+                const int f = threadIdx.x + q * kPromptThreads, k = f / ROW4, c = (f % ROW4) * 4;
+                stage[q] = k < a.rank && tileCol0 + c < a.dim ? *reinterpret_cast<const float4*>(bTileCols + k * d + c)
+                                                              : zero_float4();
+            }
+            aStage = rowHasA && lane < KC && lane < a.rank ? aRow[lane] : 0.0f;
+        }
+        __syncthreads();   // the previous round's sums are done with the tiles
+#pragma unroll
+        for (int q = 0; q < F4; ++q) bTile[threadIdx.x + q * kPromptThreads] = stage[q];
+        if (lane < KC) aTile[warp][lane] = aStage;
+        __syncthreads();
+        const int next = k0 + KC;
+        if (next < a.rank) {
+#pragma unroll
+            for (int q = 0; q < F4; ++q) {
+                const int f = threadIdx.x + q * kPromptThreads, k = next + f / ROW4, c = (f % ROW4) * 4;
+                stage[q] = k < a.rank && tileCol0 + c < a.dim ? *reinterpret_cast<const float4*>(bTileCols + k * d + c)
+                                                              : zero_float4();
+            }
+            aStage = rowHasA && lane < KC && next + lane < a.rank ? aRow[next + lane] : 0.0f;
+        }
+        const int kn = imin(KC, a.rank - k0);
+#pragma unroll
+        for (int k = 0; k < KC; ++k) {
+            if (k >= kn) continue;
+            const float ak = aTile[warp][k];
+            const float4 lo = bTile[k * ROW4 + colInTile / 4], hi = bTile[k * ROW4 + colInTile / 4 + 1];
+            acc[0] += ak * lo.x; acc[1] += ak * lo.y; acc[2] += ak * lo.z; acc[3] += ak * lo.w;
+            acc[4] += ak * hi.x; acc[5] += ak * hi.y; acc[6] += ak * hi.z; acc[7] += ak * hi.w;
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < 8; ++j) acc[j] *= a.lowRankScale;
+}
+
+// Every example uses prompt 0 (promptIndex null: training); every thread of the block calls this for the
+// same tile and examples [b0, b1) (the block-staged low-rank sum needs them all). Token rows: a group of U
+// examples is gathered at once, the first group before the addend is summed; with PREFETCH the next group's
+// ids are loaded while the group's rows are in flight. A bad id gathers row 0 and writes zeros (code 1).
+template <class Cfg, typename OutT, typename EmbT, bool VEC>
+__device__ __forceinline__ void forward_one_prompt(const PromptInputForwardArgs& a, int tileRow0, int tileCol0, int colInTile, int t,
+                                                   int col0, bool active, int b0, int b1)
+{
+    using Path = ForwardPath<Cfg, EmbT, VEC>;
+    constexpr int U = Path::kExamples;
     const EmbT* __restrict__ emb = static_cast<const EmbT*>(a.emb);
-    const int* __restrict__ ids = a.ids;
     const long long d = a.dim;
     const int rows = a.promptLen + a.seqLen;
+    const long long exampleStride = static_cast<long long>(rows) * d;
+    OutT* const dst = static_cast<OutT*>(a.out) + static_cast<long long>(t) * d + col0;   // example b at dst + b · exampleStride
     const int n = imin(8, a.dim - col0);
-    const bool promptRow = t < a.promptLen;
+    const bool useAB = a.delta == nullptr && a.rank > 0 && a.lowRankA != nullptr && a.lowRankB != nullptr;
+    const bool lowRank = a.delta != nullptr || useAB;
     const int i = t - a.promptLen;
-    const bool reporter = blockIdx.x == 0 && (threadIdx.x & 31) == 0;
-    const bool lowRank = a.delta != nullptr || (a.rank > 0 && a.lowRankA != nullptr && a.lowRankB != nullptr);
+    const bool zeroRow = active && i >= 0 && lowRank && i >= a.maxLen;   // L > s: position i has no low-rank row
+    const bool tokenRow = active && i >= 0 && !zeroRow;
+    const bool reporter = col0 == 0;   // one lane per row reports
+    // the block sums the low-rank rows when some row of the tile needs one (the same answer in every thread)
+    const bool blockSum = Path::kBlockLowRank && useAB && imax(tileRow0, a.promptLen) < imin(imin(tileRow0 + Cfg::kRows, rows),
+                                                                                            a.promptLen + a.maxLen);
+    const int* __restrict__ idColumn = a.ids + (tokenRow ? i : 0);   // ids[b · L + i]
 
-    // a token row past the low-rank table (L > s) has no addend row to read: it is written as zeros
-    const bool rowOk = promptRow || !lowRank || i < a.maxLen;
-    if (!rowOk && reporter) report_error(a.errorFlag, DEPT_ERR_SEQ_LONGER_THAN_MAX, a.seqLen, i, a.maxLen);
-
+    // the block's low-rank sum comes before the first group is requested (both at once would not fit in
+    // 64 registers); a warp's own sum comes after, while the group's rows are in flight
     float add[8];
-    int addPrompt = -1;   // prompt whose addend is in add[]
-    for (int bb = b0; bb < b1; bb += UNROLL) {
-        // UNROLL examples at once, without a branch between a load and the next one, so that their
-        // index loads, then their gathers, are in flight together: (1) prompt indices and token ids
-        // (a slot past b1 re-reads example b1 - 1 and is dropped), (2) validity, (3) the gathers
-        bool live[UNROLL], good[UNROLL];
-        int p[UNROLL], id[UNROLL];
+    if (blockSum) block_lowrank_rows<Cfg>(a, tileCol0, colInTile, t < rows && i >= 0 && i < a.maxLen, i, add);
+    int id[U];
+    bool ok[U];
+    Row8<EmbT, VEC> e[U];
+    if (tokenRow) {
 #pragma unroll
-        for (int u = 0; u < UNROLL; ++u) {
-            const int b = imin(bb + u, b1 - 1);
-            live[u] = bb + u < b1;
-            p[u] = a.promptIndex != nullptr ? a.promptIndex[b] : 0;
-            id[u] = promptRow ? 0 : ids[static_cast<long long>(b) * a.seqLen + i];
+        for (int u = 0; u < U; ++u) id[u] = idColumn[static_cast<long long>(imin(b0 + u, b1 - 1)) * a.seqLen];
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            ok[u] = static_cast<unsigned>(id[u]) < static_cast<unsigned>(a.vocab);
+            e[u].load(emb + static_cast<long long>(ok[u] ? id[u] : 0) * d + col0, n);
+        }
+    }
+    if (!active) return;
+    if (zeroRow) {
+        if (reporter) report_error(a.errorFlag, DEPT_ERR_SEQ_LONGER_THAN_MAX, a.seqLen, i, a.maxLen);
+#pragma unroll
+        for (int j = 0; j < 8; ++j) add[j] = 0.0f;
+        for (int b = b0; b < b1; ++b) forward_store8<Path, VEC>(dst + b * exampleStride, n, add);
+        return;
+    }
+    if (!tokenRow) {   // prompt row: the addend is the output
+        forward_addend<VEC, Path::kWarpLowRankUnroll>(a, lowRank, t, 0, col0, n, add);
+#pragma unroll 4
+        for (int b = b0; b < b1; ++b) forward_store8<Path, VEC>(dst + b * exampleStride, n, add);
+        return;
+    }
+    if (!blockSum) forward_addend<VEC, Path::kWarpLowRankUnroll>(a, lowRank, t, 0, col0, n, add);
+    for (int bb = b0;;) {
+        const bool more = bb + U < b1;
+        int next[U];
+        if (Path::kPrefetch && more) {
+#pragma unroll
+            for (int u = 0; u < U; ++u) next[u] = idColumn[static_cast<long long>(imin(bb + U + u, b1 - 1)) * a.seqLen];
         }
         bool anyBad = false;
 #pragma unroll
-        for (int u = 0; u < UNROLL; ++u) {
-            const bool ok = p[u] >= 0 && p[u] < a.numPrompts && (promptRow || (id[u] >= 0 && id[u] < a.vocab));
-            good[u] = live[u] && rowOk && ok;
-            anyBad |= live[u] && rowOk && !ok;
-        }
-        Row8<EmbT, VEC> e[UNROLL];
-        if (!promptRow) {
+        for (int u = 0; u < U; ++u) {
+            if (bb + u >= b1) continue;
+            float x[8], v[8];
+            e[u].unpack(x);
 #pragma unroll
-            for (int u = 0; u < UNROLL; ++u)
-                if (good[u]) e[u].load(emb + static_cast<long long>(id[u]) * d + col0, n);
+            for (int j = 0; j < 8; ++j) v[j] = ok[u] ? x[j] * a.embScale + add[j] : 0.0f;
+            forward_store8<Path, VEC>(dst + (bb + u) * exampleStride, n, v);
+            anyBad |= !ok[u];
         }
         if (anyBad && reporter) {
 #pragma unroll
-            for (int u = 0; u < UNROLL; ++u) {
-                if (!live[u] || good[u]) continue;
-                const int b = bb + u;
-                if (p[u] < 0 || p[u] >= a.numPrompts) report_error(a.errorFlag, DEPT_ERR_PROMPT_INDEX, p[u], b, a.numPrompts);
-                else report_error(a.errorFlag, DEPT_ERR_TOKEN_ID, id[u], b * a.seqLen + i, a.vocab);
-            }
+            for (int u = 0; u < U; ++u)
+                if (bb + u < b1 && !ok[u]) report_error(a.errorFlag, DEPT_ERR_TOKEN_ID, id[u], (bb + u) * a.seqLen + i, a.vocab);
         }
-        // combine and store; the addend is recomputed only when the prompt changes
+        if (!more) return;
+        bb += U;
 #pragma unroll
-        for (int u = 0; u < UNROLL; ++u) {
-            if (!live[u]) continue;
-            float v[8];
-            if (good[u]) {
-                if (p[u] != addPrompt) {
-                    forward_addend<VEC>(a, lowRank, t, p[u], col0, n, add);
-                    addPrompt = p[u];
-                }
+        for (int u = 0; u < U; ++u)
+            id[u] = Path::kPrefetch ? next[u] : idColumn[static_cast<long long>(imin(bb + u, b1 - 1)) * a.seqLen];
 #pragma unroll
-                for (int j = 0; j < 8; ++j) v[j] = add[j];
-                if (!promptRow) {
-                    float x[8];
-                    e[u].unpack(x);
-#pragma unroll
-                    for (int j = 0; j < 8; ++j) v[j] += x[j] * a.embScale;
-                }
-            } else {
-#pragma unroll
-                for (int j = 0; j < 8; ++j) v[j] = 0.0f;
-            }
-            store8_any<VEC>(out + (static_cast<long long>(bb + u) * rows + t) * d + col0, n, v);
+        for (int u = 0; u < U; ++u) {
+            ok[u] = static_cast<unsigned>(id[u]) < static_cast<unsigned>(a.vocab);
+            e[u].load(emb + static_cast<long long>(ok[u] ? id[u] : 0) * d + col0, n);
         }
     }
 }
 
-template <typename OutT, typename EmbT, int UNROLL>
-__device__ __forceinline__ void prompt_input_forward_impl(const PromptInputForwardArgs& a)
+// Each example has its prompt (promptIndex: serving several prompts); one warp, row t, examples [b0, b1).
+// As above plus the prompt indices; the addend is recomputed when the prompt changes from one example to the
+// next. A bad prompt index writes the example's rows as zeros (code 2); a bad id under a good prompt, the row (code 1).
+template <class Cfg, typename OutT, typename EmbT, bool VEC, bool SERIAL>
+__device__ __forceinline__ void forward_many_prompts(const PromptInputForwardArgs& a, int t, int col0, int b0, int b1)
 {
-    const int t = blockIdx.y * kPromptRowsPerBlock + (threadIdx.x >> 5);
-    const int col0 = blockIdx.x * kPromptColsPerBlock + (threadIdx.x & 31) * 8;
-    if (t >= a.promptLen + a.seqLen || col0 >= a.dim) return;
+    using Path = ForwardPath<Cfg, EmbT, VEC, SERIAL>;
+    constexpr int U = Path::kExamples;
+    const EmbT* __restrict__ emb = static_cast<const EmbT*>(a.emb);
+    const int* __restrict__ promptIndex = a.promptIndex;
+    const long long d = a.dim;
+    const long long exampleStride = static_cast<long long>(a.promptLen + a.seqLen) * d;
+    OutT* const dst = static_cast<OutT*>(a.out) + static_cast<long long>(t) * d + col0;
+    const int n = imin(8, a.dim - col0);
+    const bool useAB = a.delta == nullptr && a.rank > 0 && a.lowRankA != nullptr && a.lowRankB != nullptr;
+    const bool lowRank = a.delta != nullptr || useAB;
+    const bool sums = SERIAL && useAB;   // only the serial instance computes low-rank sums
+    const bool promptRow = t < a.promptLen;
+    const int i = t - a.promptLen;
+    const bool reporter = col0 == 0;
+    if (!promptRow && lowRank && i >= a.maxLen) {   // L > s: position i has no low-rank row; zeros
+        if (reporter) report_error(a.errorFlag, DEPT_ERR_SEQ_LONGER_THAN_MAX, a.seqLen, i, a.maxLen);
+        float zero[8];
+#pragma unroll
+        for (int j = 0; j < 8; ++j) zero[j] = 0.0f;
+        for (int b = b0; b < b1; ++b) forward_store8<Path, VEC>(dst + b * exampleStride, n, zero);
+        return;
+    }
+    const int* __restrict__ idColumn = a.ids + (promptRow ? 0 : i);
+    int id[U], p[U];
+    if (Path::kPrefetch) {
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            const int b = imin(b0 + u, b1 - 1);
+            p[u] = promptIndex[b];
+            id[u] = promptRow ? 0 : idColumn[static_cast<long long>(b) * a.seqLen];
+        }
+    }
+    float add[8];
+#pragma unroll
+    for (int j = 0; j < 8; ++j) add[j] = 0.0f;
+    int addPrompt = -1;   // prompt whose addend is in add[]
+    for (int bb = b0; bb < b1; bb += U) {
+        if (!Path::kPrefetch) {
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const int b = imin(bb + u, b1 - 1);
+                p[u] = promptIndex[b];
+                id[u] = promptRow ? 0 : idColumn[static_cast<long long>(b) * a.seqLen];
+            }
+        }
+        bool pOk[U], ok[U];
+        Row8<EmbT, VEC> e[U];
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            const bool idOk = promptRow || static_cast<unsigned>(id[u]) < static_cast<unsigned>(a.vocab);
+            pOk[u] = static_cast<unsigned>(p[u]) < static_cast<unsigned>(a.numPrompts);
+            ok[u] = pOk[u] && idOk;
+            if (!promptRow) e[u].load(emb + static_cast<long long>(idOk ? id[u] : 0) * d + col0, n);
+        }
+        const bool more = bb + U < b1;
+        int nextId[U], nextP[U];
+        if (Path::kPrefetch && more) {
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                const int b = imin(bb + U + u, b1 - 1);
+                nextP[u] = promptIndex[b];
+                nextId[u] = promptRow ? 0 : idColumn[static_cast<long long>(b) * a.seqLen];
+            }
+        }
+        bool anyBad = false;
+#pragma unroll
+        for (int u = 0; u < U; ++u) {
+            if (bb + u >= b1) continue;
+            float v[8];
+            if (ok[u]) {
+                if (p[u] != addPrompt) {
+                    forward_addend<VEC, Path::kWarpLowRankUnroll>(a, a.delta != nullptr || sums, t, p[u], col0, n, add);
+                    addPrompt = p[u];
+                }
+                float x[8];
+                e[u].unpack(x);
+#pragma unroll
+                for (int j = 0; j < 8; ++j) v[j] = promptRow ? add[j] : x[j] * a.embScale + add[j];
+            } else {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) v[j] = 0.0f;
+            }
+            forward_store8<Path, VEC>(dst + (bb + u) * exampleStride, n, v);
+            anyBad |= !ok[u];
+        }
+        if (anyBad && reporter) {
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                if (bb + u >= b1 || ok[u]) continue;
+                if (!pOk[u]) report_error(a.errorFlag, DEPT_ERR_PROMPT_INDEX, p[u], bb + u, a.numPrompts);
+                else report_error(a.errorFlag, DEPT_ERR_TOKEN_ID, id[u], (bb + u) * a.seqLen + i, a.vocab);
+            }
+        }
+        if (Path::kPrefetch && more) {
+#pragma unroll
+            for (int u = 0; u < U; ++u) {
+                p[u] = nextP[u];
+                id[u] = nextId[u];
+            }
+        }
+    }
+}
+
+// the tile whose first row is tileRow0 and first column tileCol0, examples [b0, b1); every thread of the block
+template <class Cfg, typename OutT, typename EmbT, bool VEC>
+__device__ __forceinline__ void forward_tile(const PromptInputForwardArgs& a, int tileRow0, int tileCol0, int b0, int b1)
+{
+    const int warp = threadIdx.x >> 5;
+    const int colInTile = (warp % Cfg::kWarpsPerRow) * 256 + (threadIdx.x & 31) * 8;
+    const int t = tileRow0 + warp / Cfg::kWarpsPerRow;
+    const int col0 = tileCol0 + colInTile;
+    const bool active = t < a.promptLen + a.seqLen && col0 < a.dim;
+    if (a.promptIndex == nullptr) forward_one_prompt<Cfg, OutT, EmbT, VEC>(a, tileRow0, tileCol0, colInTile, t, col0, active, b0, b1);
+    else if (!active) return;
+    else if (a.delta == nullptr && a.rank > 0 && a.lowRankA != nullptr && a.lowRankB != nullptr)
+        forward_many_prompts<Cfg, OutT, EmbT, VEC, true>(a, t, col0, b0, b1);
+    else forward_many_prompts<Cfg, OutT, EmbT, VEC, false>(a, t, col0, b0, b1);
+}
+
+// persistent grid: the work units (tile, example), tile-major with tile = rowTile · ceil(d / C) + colTile, are
+// cut into gridDim.x contiguous ranges of equal size; a block walks its range tile by tile
+template <class Cfg, typename OutT, typename EmbT, bool VEC>
+__device__ __forceinline__ void forward_persistent(const PromptInputForwardArgs& a)
+{
+    const int colTiles = ceil_div(a.dim, Cfg::kCols);
+    const long long units = static_cast<long long>(colTiles) * ceil_div(a.promptLen + a.seqLen, Cfg::kRows) * a.batch;   // < 2^31
+    const int end = static_cast<int>(units * (blockIdx.x + 1) / gridDim.x);
+    for (int unit = static_cast<int>(units * blockIdx.x / gridDim.x); unit < end;) {
+        const int tile = unit / a.batch;
+        const int b0 = unit - tile * a.batch;
+        const int b1 = imin(a.batch, b0 + (end - unit));
+        forward_tile<Cfg, OutT, EmbT, VEC>(a, (tile / colTiles) * Cfg::kRows, (tile % colTiles) * Cfg::kCols, b0, b1);
+        unit += b1 - b0;
+    }
+}
+
+// Tiled grid: block (x, y, z) owns the tile of rows [y·R, y·R + R) x columns [x·C, x·C + C) for the examples
+// of batch chunk z; persistent grid: see forward_persistent. Within a tile, warp w owns row w / (4 / R) and
+// 256 columns from (w % (4 / R)) · 256.
+template <class Cfg, typename OutT, typename EmbT>
+__device__ __forceinline__ void prompt_input_forward_body(const PromptInputForwardArgs& a)
+{
+    const bool vec = (a.dim & 7) == 0 && is_aligned16(a.out) && is_aligned16(a.emb) && is_aligned16(a.prompt) &&
+                     is_aligned16(a.lowRankB) && is_aligned16(a.delta);
+    if (Cfg::kPersistent > 0) {
+        if (vec) forward_persistent<Cfg, OutT, EmbT, true>(a);
+        else forward_persistent<Cfg, OutT, EmbT, false>(a);
+        return;
+    }
     const int chunk = ceil_div(a.batch, static_cast<int>(gridDim.z));
     const int b0 = blockIdx.z * chunk;
     const int b1 = imin(a.batch, b0 + chunk);
     if (b0 >= b1) return;
-    const bool vec = (a.dim & 7) == 0 && is_aligned16(a.out) && is_aligned16(a.emb) && is_aligned16(a.prompt) &&
-                     is_aligned16(a.lowRankB) && is_aligned16(a.delta);
-    if (vec) forward_row<OutT, EmbT, UNROLL, true>(a, t, col0, b0, b1);
-    else forward_row<OutT, EmbT, UNROLL, false>(a, t, col0, b0, b1);
+    if (vec) forward_tile<Cfg, OutT, EmbT, true>(a, blockIdx.y * Cfg::kRows, blockIdx.x * Cfg::kCols, b0, b1);
+    else forward_tile<Cfg, OutT, EmbT, false>(a, blockIdx.y * Cfg::kRows, blockIdx.x * Cfg::kCols, b0, b1);
 }
 
-// block 128; grid (ceil(d / 256), ceil((m + L) / 4), batchSplit), 1 <= batchSplit <= B
-extern "C" __global__ void __launch_bounds__(kPromptThreads) prompt_input_forward_f32out_f32emb(const PromptInputForwardArgs args)
+// block 128; grid prompt_input_forward_grid (header comment: forward geometry)
+extern "C" __global__ void __launch_bounds__(kPromptThreads, kForwardMinBlocks) prompt_input_forward_f32out_f32emb(const PromptInputForwardArgs args)
 {
-    prompt_input_forward_impl<float, float, kPromptUnroll>(args);
+    prompt_input_forward_body<PromptForwardLibrary, float, float>(args);
 }
 
-// block 128; grid (ceil(d / 256), ceil((m + L) / 4), batchSplit), 1 <= batchSplit <= B
-extern "C" __global__ void __launch_bounds__(kPromptThreads) prompt_input_forward_f32out_bf16emb(const PromptInputForwardArgs args)
+// block 128; grid prompt_input_forward_grid (header comment: forward geometry)
+extern "C" __global__ void __launch_bounds__(kPromptThreads, kForwardMinBlocks) prompt_input_forward_f32out_bf16emb(const PromptInputForwardArgs args)
 {
-    prompt_input_forward_impl<float, bf16, kPromptUnroll>(args);
+    prompt_input_forward_body<PromptForwardLibrary, float, bf16>(args);
 }
 
-// block 128; grid (ceil(d / 256), ceil((m + L) / 4), batchSplit), 1 <= batchSplit <= B
-extern "C" __global__ void __launch_bounds__(kPromptThreads) prompt_input_forward_bf16out_f32emb(const PromptInputForwardArgs args)
+// block 128; grid prompt_input_forward_grid (header comment: forward geometry)
+extern "C" __global__ void __launch_bounds__(kPromptThreads, kForwardMinBlocks) prompt_input_forward_bf16out_f32emb(const PromptInputForwardArgs args)
 {
-    prompt_input_forward_impl<bf16, float, kPromptUnroll>(args);
+    prompt_input_forward_body<PromptForwardLibrary, bf16, float>(args);
 }
 
-// block 128; grid (ceil(d / 256), ceil((m + L) / 4), batchSplit), 1 <= batchSplit <= B
-extern "C" __global__ void __launch_bounds__(kPromptThreads) prompt_input_forward_bf16out_bf16emb(const PromptInputForwardArgs args)
+// block 128; grid prompt_input_forward_grid (header comment: forward geometry)
+extern "C" __global__ void __launch_bounds__(kPromptThreads, kForwardMinBlocks) prompt_input_forward_bf16out_bf16emb(const PromptInputForwardArgs args)
 {
-    prompt_input_forward_impl<bf16, bf16, kPromptUnroll>(args);
+    prompt_input_forward_body<PromptForwardLibrary, bf16, bf16>(args);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -561,39 +936,56 @@ extern "C" __global__ void __launch_bounds__(kPromptThreads) prompt_lowrank_delt
 
 #if !defined(__CUDACC_RTC__)
 
-inline dim3 prompt_input_forward_grid(const PromptInputForwardArgs& a, int batchSplit)
+// forward grid of configuration Cfg; for the library (PromptForwardLibrary) this is the formula CudaBackend uses
+template <class Cfg> inline long long prompt_forward_tiles(const PromptInputForwardArgs& a)
 {
-    return dim3((a.dim + kPromptColsPerBlock - 1) / kPromptColsPerBlock,
-                (a.promptLen + a.seqLen + kPromptRowsPerBlock - 1) / kPromptRowsPerBlock, batchSplit);
+    return static_cast<long long>((a.dim + Cfg::kCols - 1) / Cfg::kCols) * ((a.promptLen + a.seqLen + Cfg::kRows - 1) / Cfg::kRows);
 }
 
-// the batchSplit rule of the header comment
-inline int prompt_input_forward_batch_split(const PromptInputForwardArgs& a, int numSMs)
+// tiled grid: batchSplit = min(B, max(1, ceil(kSplitTarget · numSMs / tiles)))
+template <class Cfg> inline int prompt_forward_batch_split(const PromptInputForwardArgs& a, int numSMs)
 {
-    const dim3 g = prompt_input_forward_grid(a, 1);
-    const long long blocks = static_cast<long long>(g.x) * g.y;
-    long long split = (4ll * numSMs + blocks - 1) / blocks;
+    const long long tiles = prompt_forward_tiles<Cfg>(a);
+    long long split = (static_cast<long long>(Cfg::kSplitTarget) * numSMs + tiles - 1) / tiles;
     if (split < 1) split = 1;
     if (split > a.batch) split = a.batch;
     return static_cast<int>(split);
 }
 
-template <typename OutT, typename EmbT> inline void prompt_input_forward(const PromptInputForwardArgs& a, int batchSplit, cudaStream_t stream);
-template <> inline void prompt_input_forward<float, float>(const PromptInputForwardArgs& a, int batchSplit, cudaStream_t stream)
+// tiled: (ceil(d / C), ceil((m + L) / R), batchSplit); persistent: (min(kPersistent · numSMs, tiles · B), 1, 1)
+template <class Cfg> inline dim3 prompt_forward_grid(const PromptInputForwardArgs& a, int batchSplit, int numSMs)
 {
-    prompt_input_forward_f32out_f32emb<<<prompt_input_forward_grid(a, batchSplit), kPromptThreads, 0, stream>>>(a);
+    if (Cfg::kPersistent > 0) {
+        const long long units = prompt_forward_tiles<Cfg>(a) * a.batch;
+        const long long blocks = static_cast<long long>(Cfg::kPersistent) * numSMs;
+        return dim3(static_cast<unsigned>(blocks < units ? blocks : units), 1, 1);
+    }
+    return dim3((a.dim + Cfg::kCols - 1) / Cfg::kCols, (a.promptLen + a.seqLen + Cfg::kRows - 1) / Cfg::kRows, batchSplit);
 }
-template <> inline void prompt_input_forward<float, bf16>(const PromptInputForwardArgs& a, int batchSplit, cudaStream_t stream)
+
+// the library forward's grid on a device with numSMs multiprocessors (the batchSplit rule applied)
+inline dim3 prompt_input_forward_grid(const PromptInputForwardArgs& a, int numSMs)
 {
-    prompt_input_forward_f32out_bf16emb<<<prompt_input_forward_grid(a, batchSplit), kPromptThreads, 0, stream>>>(a);
+    return prompt_forward_grid<PromptForwardLibrary>(a, prompt_forward_batch_split<PromptForwardLibrary>(a, numSMs), numSMs);
 }
-template <> inline void prompt_input_forward<bf16, float>(const PromptInputForwardArgs& a, int batchSplit, cudaStream_t stream)
+
+// the library forward on a given grid: prompt_input_forward_grid(a, numSMs), or prompt_forward_grid with another batchSplit
+template <typename OutT, typename EmbT> inline void prompt_input_forward(const PromptInputForwardArgs& a, dim3 grid, cudaStream_t stream);
+template <> inline void prompt_input_forward<float, float>(const PromptInputForwardArgs& a, dim3 grid, cudaStream_t stream)
 {
-    prompt_input_forward_bf16out_f32emb<<<prompt_input_forward_grid(a, batchSplit), kPromptThreads, 0, stream>>>(a);
+    prompt_input_forward_f32out_f32emb<<<grid, kPromptThreads, 0, stream>>>(a);
 }
-template <> inline void prompt_input_forward<bf16, bf16>(const PromptInputForwardArgs& a, int batchSplit, cudaStream_t stream)
+template <> inline void prompt_input_forward<float, bf16>(const PromptInputForwardArgs& a, dim3 grid, cudaStream_t stream)
 {
-    prompt_input_forward_bf16out_bf16emb<<<prompt_input_forward_grid(a, batchSplit), kPromptThreads, 0, stream>>>(a);
+    prompt_input_forward_f32out_bf16emb<<<grid, kPromptThreads, 0, stream>>>(a);
+}
+template <> inline void prompt_input_forward<bf16, float>(const PromptInputForwardArgs& a, dim3 grid, cudaStream_t stream)
+{
+    prompt_input_forward_bf16out_f32emb<<<grid, kPromptThreads, 0, stream>>>(a);
+}
+template <> inline void prompt_input_forward<bf16, bf16>(const PromptInputForwardArgs& a, dim3 grid, cudaStream_t stream)
+{
+    prompt_input_forward_bf16out_bf16emb<<<grid, kPromptThreads, 0, stream>>>(a);
 }
 
 // backward: reduce (dprompt +=, workspace =), then, when r > 0, dA += and dB += from the workspace

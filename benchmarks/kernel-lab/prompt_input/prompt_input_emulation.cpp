@@ -2,9 +2,11 @@
 CPU emulation test of the library's prompt-input kernels (src/DePT.Kernels/prompt.cuh), for machines
 without a GPU: the device code is compiled as C++ through cpu-emulation-shim.h and every kernel is run
 over the grid its comment documents, on small shapes that reach every path (vector and scalar, column
-tails, m = 0, r = 0, L = 1, B = 1, several prompts, the delta path, batchSplit 1..B+3, unaligned
-pointers, r not a multiple of 8, the three error codes), and compared with prompt_input_ref.h; the lab's
-numbered versions (prompt_input_lab.cu, kernel section only) run on the valid cases too.
+tails, m = 0, r = 0, L = 1, B = 1, several prompts, the delta path, batchSplit 1..B+3, persistent grids
+of 1 to 5·n blocks, unaligned pointers, r not a multiple of 8, the three error codes), and compared with
+prompt_input_ref.h; the lab's numbered versions (prompt_input_lab.cu, kernel section only) run too: v4,
+v5 and every configuration version on every case, v1..v3 on the valid ones. Kernels with __syncthreads
+(block-staged low-rank sums) run their block's threads as real threads.
 It checks indexing, bounds and the =/+= rule, not device speed or device arithmetic. Run it under
 AddressSanitizer so that any read or write out of bounds fails the run:
 
@@ -124,32 +126,64 @@ template <> ForwardKernel forward_kernel<float, bf16>() { return prompt_input_fo
 template <> ForwardKernel forward_kernel<bf16, float>() { return prompt_input_forward_bf16out_f32emb; }
 template <> ForwardKernel forward_kernel<bf16, bf16>() { return prompt_input_forward_bf16out_bf16emb; }
 
-// version 4 is the library; 1, 2, 3, 5 are the lab's (prompt_input_lab.cu), each on its own grid
-template <typename OutT, typename EmbT>
-void launch_version(int version, const PromptInputForwardArgs& a, int batchSplit)
+// A grid whose kernel has __syncthreads: the block's threads run as real threads, one pool of them for the
+// whole grid (thread 0 moves blockIdx on between blocks, behind the pool's barrier), which costs far less
+// than emu::launch's fresh threads per block.
+void launch_with_barriers(ForwardKernel kernel, dim3 grid, unsigned int threads, const PromptInputForwardArgs& args)
 {
-    const int rows = a.promptLen + a.seqLen;
-    switch (version) {
-    case V1:
-        emu::launch(prompt_input_forward_v1<OutT, EmbT>, dim3{static_cast<unsigned>(ceil_div_host(a.batch * rows * a.dim, 256)), 1, 1}, 256, a, false);
-        break;
-    case V2:
-        emu::launch(prompt_input_forward_rowblock<OutT, EmbT, 1>, dim3{static_cast<unsigned>(ceil_div_host(a.dim, 1024)), static_cast<unsigned>(rows), static_cast<unsigned>(batchSplit)}, 128, a, false);
-        break;
-    case V3:
-        emu::launch(prompt_input_forward_rowblock<OutT, EmbT, 4>, dim3{static_cast<unsigned>(ceil_div_host(a.dim, 1024)), static_cast<unsigned>(rows), static_cast<unsigned>(batchSplit)}, 128, a, false);
-        break;
-    default: {
-        // documented: block 128; grid (ceil(d / 256), ceil((m + L) / 4), batchSplit)
-        const dim3 grid{static_cast<unsigned>(ceil_div_host(a.dim, 256)), static_cast<unsigned>(ceil_div_host(rows, 4)), static_cast<unsigned>(batchSplit)};
-        emu::launch(version == V5 ? prompt_input_forward_v5<OutT, EmbT> : forward_kernel<OutT, EmbT>(), grid, 128, a, false);
-    }
-    }
+    gridDim = grid;
+    blockDim = dim3{threads, 1, 1};
+    std::barrier<> bar(static_cast<std::ptrdiff_t>(threads));
+    emu::blockBarrier = &bar;
+    emu::shuffleSlots.assign(threads, 0.0f);
+    const unsigned int blocks = grid.x * grid.y * grid.z;
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (unsigned int t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            threadIdx = uint3{t, 0, 0};
+            for (unsigned int k = 0; k < blocks; ++k) {
+                if (t == 0) blockIdx = dim3{k % grid.x, (k / grid.x) % grid.y, k / (grid.x * grid.y)};
+                bar.arrive_and_wait();   // blockIdx is k's
+                kernel(args);
+                bar.arrive_and_wait();   // every thread is done with block k
+            }
+        });
+    for (auto& th : pool) th.join();
+    emu::blockBarrier = nullptr;
 }
 
-template <typename OutT, typename EmbT>
-void test_forward(const PromptProblem& q, const std::vector<double>& ref, int batchSplit, bool misalign, const ExpectedError& err,
-                  const char* types, int version = V4)
+// the forward geometry as prompt.cuh's header documents it, for configuration Cfg: tiled (ceil(d / C),
+// ceil((m + L) / R), batchSplit), persistent (min(n · numSMs, tiles · B), 1, 1)
+template <class Cfg> dim3 documented_grid(const PromptInputForwardArgs& a, int batchSplit, int numSMs)
+{
+    const int cols = 1024 / Cfg::kRows;
+    const long long tiles = static_cast<long long>(ceil_div_host(a.dim, cols)) * ceil_div_host(a.promptLen + a.seqLen, Cfg::kRows);
+    if (Cfg::kPersistent > 0)
+        return dim3{static_cast<unsigned>(std::min<long long>(static_cast<long long>(Cfg::kPersistent) * numSMs, tiles * a.batch)), 1, 1};
+    return dim3{static_cast<unsigned>(ceil_div_host(a.dim, cols)), static_cast<unsigned>(ceil_div_host(a.promptLen + a.seqLen, Cfg::kRows)),
+                static_cast<unsigned>(batchSplit)};
+}
+
+// the geometries a configuration is checked on: batchSplit 1, 2, B, B+3 (tiled), or the persistent grid
+// for 1, 2 and 5 multiprocessors and grids of 1, 2, 3 blocks (ranges that cross tiles and examples);
+// `brief` keeps the first and last
+template <class Cfg> std::vector<std::pair<std::string, dim3>> geometries(const PromptInputForwardArgs& a, bool brief)
+{
+    std::vector<std::pair<std::string, dim3>> g;
+    if (Cfg::kPersistent == 0) {
+        for (int split : {1, 2, a.batch, a.batch + 3}) g.push_back({"split=" + std::to_string(split), documented_grid<Cfg>(a, split, 1)});
+    } else {
+        for (int sms : {1, 2, 5}) g.push_back({"persistent SMs=" + std::to_string(sms), documented_grid<Cfg>(a, 1, sms)});
+        for (unsigned blocks : {1u, 2u, 3u}) g.push_back({"grid " + std::to_string(blocks), dim3{blocks, 1, 1}});
+    }
+    if (brief) g = {g.front(), g.back()};
+    return g;
+}
+
+template <typename OutT, typename EmbT, typename Launch>
+void test_forward(const PromptProblem& q, const std::vector<double>& ref, bool misalign, const ExpectedError& err, const char* types,
+                  const std::string& label, Launch&& launch)
 {
     const PromptSizes& z = q.z;
     const size_t T = static_cast<size_t>(z.m) + z.L;
@@ -178,21 +212,59 @@ void test_forward(const PromptProblem& q, const std::vector<double>& ref, int ba
     a.embScale = z.embScale;
     a.lowRankScale = z.lowRankScale;
 
-    launch_version<OutT, EmbT>(version, a, batchSplit);
+    launch(a);
 
     const bool bf16Out = sizeof(OutT) == 2;
-    char what[320];
-    std::snprintf(what, sizeof what, "forward %s %s split=%d%s %s", version_name(version), types, batchSplit, misalign ? " unaligned" : "",
-                  describe(z).c_str());
+    char what[400];
+    std::snprintf(what, sizeof what, "forward %s %s%s %s", label.c_str(), types, misalign ? " unaligned" : "", describe(z).c_str());
     check_tensor(what, download(out), ref, bf16Out ? 1e-2 : 1e-5, bf16Out ? 5e-3 : 1e-5, 1e-6);
     check_flag(what, flag, err.flag, err.anyValue);
 }
 
-template <typename OutT, typename EmbT>
-void test_forward_splits(const PromptProblem& q, const std::vector<double>& ref, const ExpectedError& err, const char* types)
+// configuration Cfg (the library's extern "C" kernels when `library`) on its geometries, aligned and unaligned
+template <class Cfg, typename OutT, typename EmbT>
+void test_config(const std::string& who, bool library, const PromptProblem& q, const std::vector<double>& ref, const ExpectedError& err,
+                 const char* types, bool brief)
 {
-    for (int split : {1, 2, q.z.B, q.z.B + 3}) test_forward<OutT, EmbT>(q, ref, split, false, err, types);
-    test_forward<OutT, EmbT>(q, ref, 2, true, err, types);
+    const ForwardKernel kernel = library ? forward_kernel<OutT, EmbT>() : prompt_input_forward_config<Cfg, OutT, EmbT>;
+    PromptInputForwardArgs shape{};
+    shape.batch = q.z.B; shape.seqLen = q.z.L; shape.promptLen = q.z.m; shape.dim = q.z.d;
+    const auto grids = geometries<Cfg>(shape, brief);
+    for (size_t k = 0; k < grids.size(); ++k)
+        for (bool misalign : {false, true}) {
+            if (misalign && k != grids.size() - 1) continue;   // the scalar path: one geometry
+            const dim3 grid = grids[k].second;
+            test_forward<OutT, EmbT>(q, ref, misalign, err, types, who + " " + grids[k].first, [&](const PromptInputForwardArgs& a) {
+                if (Cfg::kLowRank > 0) launch_with_barriers(kernel, grid, 128, a);   // block-staged sums: __syncthreads
+                else emu::launch(kernel, grid, 128, a, false);
+            });
+        }
+}
+
+// the lab's numbered versions before the configuration family (v1..v5), each on its own grid
+template <typename OutT, typename EmbT>
+void test_version(int version, const PromptProblem& q, const std::vector<double>& ref, const ExpectedError& err, const char* types, int split)
+{
+    const PromptSizes& z = q.z;
+    const int rows = z.m + z.L;
+    dim3 grid;
+    ForwardKernel kernel = nullptr;
+    switch (version) {
+    case V1:
+        kernel = prompt_input_forward_v1<OutT, EmbT>;
+        grid = dim3{static_cast<unsigned>(ceil_div_host(z.B * rows * z.d, 256)), 1, 1};
+        break;
+    case V2:
+    case V3:
+        kernel = version == V2 ? prompt_input_forward_rowblock<OutT, EmbT, 1> : prompt_input_forward_rowblock<OutT, EmbT, 4>;
+        grid = dim3{static_cast<unsigned>(ceil_div_host(z.d, 1024)), static_cast<unsigned>(rows), static_cast<unsigned>(split)};
+        break;
+    default:
+        kernel = version == V4 ? prompt_input_forward_run1<OutT, EmbT, 4> : prompt_input_forward_run1<OutT, EmbT, 8>;
+        grid = dim3{static_cast<unsigned>(ceil_div_host(z.d, 256)), static_cast<unsigned>(ceil_div_host(rows, 4)), static_cast<unsigned>(split)};
+    }
+    test_forward<OutT, EmbT>(q, ref, false, err, types, std::string(version_name(version)) + " split=" + std::to_string(split),
+                             [&](const PromptInputForwardArgs& a) { emu::launch(kernel, grid, version == V1 ? 256 : 128, a, false); });
 }
 
 // ------------------------------------------------------------------------------------------------------
@@ -323,10 +395,10 @@ void run_case(const EdgeCase& c, std::mt19937_64& rng)
     make_case_problems(c, rng, q32, q16);
     const auto ref32 = ref_forward(q32);
     const auto ref16 = ref_forward(q16);
-    test_forward_splits<float, float>(q32, ref32, c.forward, "f32out/f32emb");
-    test_forward_splits<bf16, float>(q32, ref32, c.forward, "bf16out/f32emb");
-    test_forward_splits<float, bf16>(q16, ref16, c.forward, "f32out/bf16emb");
-    test_forward_splits<bf16, bf16>(q16, ref16, c.forward, "bf16out/bf16emb");
+    test_config<PromptForwardLibrary, float, float>("library", true, q32, ref32, c.forward, "f32out/f32emb", false);
+    test_config<PromptForwardLibrary, bf16, float>("library", true, q32, ref32, c.forward, "bf16out/f32emb", false);
+    test_config<PromptForwardLibrary, float, bf16>("library", true, q16, ref16, c.forward, "f32out/bf16emb", false);
+    test_config<PromptForwardLibrary, bf16, bf16>("library", true, q16, ref16, c.forward, "bf16out/bf16emb", false);
 
     PromptProblem b32 = q32, b16 = q16;
     b32.z.useDelta = b16.z.useDelta = false;   // the backward always has A and B
@@ -335,13 +407,25 @@ void run_case(const EdgeCase& c, std::mt19937_64& rng)
     test_backward<float>(b32, rb32, true, c.backward);
     test_backward<bf16>(b16, ref_backward(b16), false, c.backward);
 
-    // the lab's versions, on valid inputs (v2/v3 have no error handling and no scalar path)
+    // the lab's versions: v4, v5 and the configuration versions on every case (they report errors as the
+    // library does); v1, v2, v3 on valid inputs only (v2/v3 have no error handling and no scalar path)
+    for (int v : {V4, V5})
+        for (int split : {1, 2}) {
+            test_version<float, float>(v, q32, ref32, c.forward, "f32out/f32emb", split);
+            test_version<bf16, bf16>(v, q16, ref16, c.forward, "bf16out/bf16emb", split);
+        }
+    for_each_config_version([&](const ConfigVersion& v, auto tag) {
+        using Tag = decltype(tag);
+        const std::string who = "v" + std::to_string(v.number);
+        test_config<typename Tag::type, bf16, bf16>(who, false, q16, ref16, c.forward, "bf16out/bf16emb", true);
+        if constexpr (Tag::kF32) test_config<typename Tag::type, float, float>(who, false, q32, ref32, c.forward, "f32out/f32emb", true);
+    });
     if (c.corrupt == nullptr && c.z.L <= c.z.s) {
-        for (int v : {V1, V2, V3, V5}) {
+        for (int v : {V1, V2, V3}) {
             if ((v == V2 || v == V3) && c.z.d % 8 != 0) continue;
             for (int split : {1, 2}) {
-                test_forward<float, float>(q32, ref32, split, false, c.forward, "f32out/f32emb", v);
-                test_forward<bf16, bf16>(q16, ref16, split, false, c.forward, "bf16out/bf16emb", v);
+                test_version<float, float>(v, q32, ref32, c.forward, "f32out/f32emb", split);
+                test_version<bf16, bf16>(v, q16, ref16, c.forward, "bf16out/bf16emb", split);
             }
         }
     }

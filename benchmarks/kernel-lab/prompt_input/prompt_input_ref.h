@@ -255,7 +255,7 @@ inline long long first_mismatch(const std::vector<float>& out, const std::vector
 // ---------------------------------------------------------------------------------------------------
 // the edge cases both runners (CPU emulation, GPU lab) check the library on: every path (vector and
 // scalar, column tails, m = 0, r = 0, L = 1, B = 1, several prompts, delta, r and L not multiples of the
-// block tiles, an embedding scale) and the three error codes
+// block tiles, several rounds of the block-staged low-rank sum, an embedding scale) and the three error codes
 
 struct ExpectedError {
     std::array<int, 4> flag{0, 0, 0, 0};
@@ -286,6 +286,7 @@ inline std::vector<EdgeCase> edge_cases()
     add(edge_sizes("L=1 B=1", 1, 1, 2, 24, 2, 3, 10, 1, false, false));
     add(edge_sizes("three prompts", 9, 6, 3, 272, 5, 8, 60, 3, false, true));
     add(edge_sizes("r=9, L=10: rank and row tails", 4, 10, 2, 136, 9, 12, 25, 2, false, true));
+    add(edge_sizes("r=19, one prompt: staged low-rank rounds and a column tail", 3, 6, 2, 264, 19, 7, 20, 1, false, false));
     add(edge_sizes("delta", 6, 5, 2, 256, 4, 7, 30, 2, true, true));
     add(edge_sizes("delta scalar d=50", 3, 4, 1, 50, 3, 4, 12, 1, true, false));
     PromptSizes scaled = edge_sizes("embScale", 3, 5, 2, 48, 2, 6, 16, 1, false, false);

@@ -11,10 +11,17 @@ namespace DePT.Backends.Cuda;
 public sealed partial class CudaBackend : IBackend
 {
     // Geometry of the prompt-input kernels (prompt.cuh): 128 threads = 4 warps; a warp owns one sequence row,
-    // a lane 8 columns, so a block covers 4 rows × 256 columns.
+    // a lane 8 columns, so a backward-reduce or delta block covers 4 rows × 256 columns.
     private const uint PromptBlock = 128;
     private const int PromptRowsPerBlock = 4;
     private const int PromptColumnsPerBlock = 256;
+
+    // The forward's geometry, mirrored from prompt.cuh (kForwardRows, kForwardSplitTarget, kForwardPersistent): a
+    // block is a tile of ForwardRowsPerBlock rows × 1024 / ForwardRowsPerBlock columns. Change them together with the
+    // kernel's constants (the kernel lab prints both sets for the configuration it recommends).
+    private const int ForwardRowsPerBlock = 4;
+    private const int ForwardSplitTarget = 4;
+    private static readonly int ForwardPersistentBlocksPerSM = 0;   // 0: tiled grid; readonly, not const, so the unused branch compiles without a warning
     private readonly bool _ownsDevice;
 
     /// <summary>Runs on an already opened device (not disposed with the backend).</summary>
@@ -59,9 +66,7 @@ public sealed partial class CudaBackend : IBackend
             EmbScale = embeddingScale, LowRankScale = prompts.LowRankScale,
         };
         string name = $"prompt_input_forward_{Suffix(output.DType)}out_{Suffix(embeddings.DType)}emb";
-        var shape = new LaunchShape(LaunchShape.Blocks(s.Dim, PromptColumnsPerBlock), LaunchShape.Blocks(s.TotalLen, PromptRowsPerBlock),
-            (uint)ForwardBatchSplit(s), PromptBlock);
-        CudaDevice.Kernels.Launch(name, shape, args);
+        CudaDevice.Kernels.Launch(name, ForwardShape(s), args);
     }
 
     /// <inheritdoc />
@@ -111,14 +116,21 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <summary>
-    /// Slices of the batch per (column block, row block): enough blocks for about four per SM, while each
-    /// slice keeps as many examples as possible to amortise its low-rank rows (the rule of prompt.cuh).
+    /// The forward's grid (prompt.cuh, "Forward geometry"). Tiled: (column tiles, row tiles, batchSplit), with
+    /// batchSplit = ceil(ForwardSplitTarget · SMs / tiles) clamped to [1, B]: enough blocks to fill every
+    /// multiprocessor, each slice keeping as many examples as possible to amortise its low-rank rows. Persistent:
+    /// ForwardPersistentBlocksPerSM · SMs blocks (at most one per (tile, example)) that share out the work.
     /// </summary>
-    private int ForwardBatchSplit(PromptInputShape s)
+    private LaunchShape ForwardShape(PromptInputShape s)
     {
-        long blocks = (long)LaunchShape.Blocks(s.Dim, PromptColumnsPerBlock) * LaunchShape.Blocks(s.TotalLen, PromptRowsPerBlock);
-        long wanted = 4L * CudaDevice.MultiprocessorCount;
-        return (int)Math.Clamp((wanted + blocks - 1) / blocks, 1, s.Batch);
+        uint columnTiles = LaunchShape.Blocks(s.Dim, 1024 / ForwardRowsPerBlock);
+        uint rowTiles = LaunchShape.Blocks(s.TotalLen, ForwardRowsPerBlock);
+        long tiles = (long)columnTiles * rowTiles;
+        int multiprocessors = CudaDevice.MultiprocessorCount;
+        if (ForwardPersistentBlocksPerSM > 0)
+            return new LaunchShape((uint)Math.Min((long)ForwardPersistentBlocksPerSM * multiprocessors, tiles * s.Batch), 1, 1, PromptBlock);
+        long wanted = (long)ForwardSplitTarget * multiprocessors;
+        return new LaunchShape(columnTiles, rowTiles, (uint)Math.Clamp((wanted + tiles - 1) / tiles, 1, s.Batch), PromptBlock);
     }
 
     private static string Suffix(DType dtype) => dtype == DType.BF16 ? "bf16" : "f32";
