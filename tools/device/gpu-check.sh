@@ -20,8 +20,15 @@ else
   echo "cmake build FAILED"; tail -40 "$out/cmake.log"
 fi
 
+if [ "${REGENERATE_FIXTURES:-0}" = 1 ]; then
+  step "reference fixtures (transformers), into the tree the tests read"
+  PYTHONUNBUFFERED=1 python3 tools/reference/make_fixtures.py --out tests/DePT.Tests/Fixtures/reference >"$out/fixtures.log" 2>&1
+  echo "exit $?"; tail -5 "$out/fixtures.log"
+  tar cf "$out/fixtures.tar" -C tests/DePT.Tests/Fixtures/reference .
+fi
+
 step "GPU tests, NVRTC path"
-.device/run.sh .device/DePT.Tests/DePT.Tests --filter TestCategory=Gpu "$@" >"$out/tests-nvrtc.log" 2>&1
+.device/run.sh .device/DePT.Tests/DePT.Tests --filter TestCategory=Gpu --report-trx --results-directory "$out/trx" "$@" >"$out/tests-nvrtc.log" 2>&1
 echo "exit $?"; grep -E "^(failed|  total|  failed|  succeeded|  skipped)" "$out/tests-nvrtc.log" | head -40
 
 if [ -f /tmp/kb/dept_kernels.fatbin ]; then
@@ -36,5 +43,5 @@ step "dept doctor"
 if [ -x /tmp/kb/prompt_input_lab ]; then
   step "prompt-input lab"
   timeout 240 /tmp/kb/prompt_input_lab >"$out/prompt_input_lab.log" 2>&1
-  echo "exit $?"; tail -45 "$out/prompt_input_lab.log"
+  echo "exit $?"; tail -30 "$out/prompt_input_lab.log"
 fi
