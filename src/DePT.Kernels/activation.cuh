@@ -2,9 +2,10 @@
 Feed-forward activations, forward and backward, fp32 math; every tensor fp32 or bf16 (bit i of `bf16` =
 the i-th pointer). fn is DePT.Models.ActivationFunction: 0 relu, 1 gelu (erf), 2 gelu_tanh, 3 silu, 4 tanh.
     relu       f = max(x, 0)                              f' = 1 if x > 0 else 0
-    gelu       f = x/2 · (1 + erf(x/√2))                  f' = (1 + erf(x/√2))/2 + x · exp(−x²/2)/√(2π)
-    gelu_tanh  f = x/2 · (1 + tanh(u)),  u = √(2/π)·(x + 0.044715·x³)
-               f' = (1 + tanh(u))/2 + x/2 · (1 − tanh²(u)) · √(2/π)·(1 + 3·0.044715·x²)
+    gelu       f = x/2 · erfc(−x/√2)                      f' = erfc(−x/√2)/2 + x · exp(−x²/2)/√(2π)
+    gelu_tanh  f = x/2 · (1 + tanh(u)) = x·σ(2u),  u = √(2/π)·(x + 0.044715·x³)
+               f' = σ(2u) + 2x·σ(2u)(1 − σ(2u)) · √(2/π)·(1 + 3·0.044715·x²)
+    (the erfc and sigmoid forms avoid the cancellation of 1 + erf and 1 + tanh far in the negative tail)
     silu       f = x · σ(x)                               f' = σ(x) · (1 + x·(1 − σ(x)))
     tanh       f = tanh(x)                                f' = 1 − tanh²(x)
 
@@ -79,8 +80,8 @@ __device__ __forceinline__ float ops_act(int fn, float x)
 {
     switch (fn) {
     case OPS_ACT_RELU: return x > 0.0f ? x : 0.0f;
-    case OPS_ACT_GELU: return 0.5f * x * (1.0f + erff(x * OPS_INV_SQRT_2));
-    case OPS_ACT_GELU_TANH: return 0.5f * x * (1.0f + tanhf(OPS_SQRT_2_OVER_PI * (x + OPS_GELU_CUBIC * x * x * x)));
+    case OPS_ACT_GELU: return 0.5f * x * erfcf(-x * OPS_INV_SQRT_2);
+    case OPS_ACT_GELU_TANH: return x * ops_sigmoid(2.0f * OPS_SQRT_2_OVER_PI * (x + OPS_GELU_CUBIC * x * x * x));
     case OPS_ACT_TANH: return tanhf(x);
     default: return x * ops_sigmoid(x);
     }
@@ -90,10 +91,11 @@ __device__ __forceinline__ float ops_act_grad(int fn, float x)
 {
     switch (fn) {
     case OPS_ACT_RELU: return x > 0.0f ? 1.0f : 0.0f;
-    case OPS_ACT_GELU: return 0.5f * (1.0f + erff(x * OPS_INV_SQRT_2)) + x * expf(-0.5f * x * x) * OPS_INV_SQRT_2PI;
+    case OPS_ACT_GELU: return 0.5f * erfcf(-x * OPS_INV_SQRT_2) + x * expf(-0.5f * x * x) * OPS_INV_SQRT_2PI;
     case OPS_ACT_GELU_TANH: {
-        const float t = tanhf(OPS_SQRT_2_OVER_PI * (x + OPS_GELU_CUBIC * x * x * x));
-        return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * OPS_SQRT_2_OVER_PI * (1.0f + 3.0f * OPS_GELU_CUBIC * x * x);
+        // (1 + tanh(u))/2 = σ(2u) and (1 − tanh²(u))/2 = 2σ(2u)(1 − σ(2u)): no cancellation for x ≪ 0
+        const float s = ops_sigmoid(2.0f * OPS_SQRT_2_OVER_PI * (x + OPS_GELU_CUBIC * x * x * x));
+        return s + 2.0f * x * s * (1.0f - s) * OPS_SQRT_2_OVER_PI * (1.0f + 3.0f * OPS_GELU_CUBIC * x * x);
     }
     case OPS_ACT_TANH: {
         const float t = tanhf(x);

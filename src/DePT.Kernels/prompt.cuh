@@ -156,11 +156,11 @@ constexpr int kForwardUnroll = 4;             // 16-byte gathers in flight per t
 constexpr int kForwardMinBlocks = 8;          // __launch_bounds__ minimum resident blocks per SM (8: at most 64 registers; 1: no cap)
 constexpr bool kForwardPrefetch = true;       // the next group's ids are loaded while this group's rows are in flight
 constexpr bool kForwardStreamStores = false;  // out written with st.global.cs (evict-first): this kernel never reads it back
-constexpr bool kForwardHwConvert = false;     // bf16 out packed by cvt.rn.bf16x2.f32 (sm_80 and newer) instead of integer rounding
+constexpr bool kForwardHwConvert = true;      // bf16 out packed by cvt.rn.bf16x2.f32 (sm_80 and newer) instead of integer rounding
 constexpr int kForwardLowRank = 4;            // low-rank rows: 0: each warp sums its row from global memory (4 ranks per load
                                               // round); n > 0: the block stages B through shared memory, n float4 per thread a round
 constexpr int kForwardPersistent = 0;         // 0: tiled grid (x, y, batchSplit); n > 0: n · numSMs blocks share out the work
-constexpr int kForwardSplitTarget = 4;        // tiled grid: batchSplit aims at this many blocks per SM
+constexpr int kForwardSplitTarget = 3;        // tiled grid: batchSplit aims at this many blocks per SM
 
 template <int ROWS, int UNROLL, int MIN_BLOCKS, bool PREFETCH, bool STREAM_STORES, bool HW_CONVERT, int LOWRANK, int PERSISTENT,
           int SPLIT_TARGET>

@@ -3,6 +3,7 @@
 # nvcc, run the GPU tests through the NVRTC path and through the fatbin path, `dept doctor`, and the
 # prompt-input lab. Expects .device/ packed with DePT.Tests and DePT.Cli. Logs land in $OUT.
 #   tools/device/gpu-check.sh [extra test-app arguments]
+# LAB=0 builds only the fatbin and skips the lab; REGENERATE_FIXTURES=1 rewrites the reference fixtures first.
 set -uo pipefail
 out=${OUT:-/tmp/dept-gpu-check}
 mkdir -p "$out"
@@ -14,7 +15,7 @@ nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,memory.used --fo
 
 step "cmake: fatbin and labs (nvcc)"
 start=$SECONDS
-if cmake -S . -B /tmp/kb -DCMAKE_BUILD_TYPE=Release >"$out/cmake.log" 2>&1 && cmake --build /tmp/kb -j 16 >>"$out/cmake.log" 2>&1; then
+if cmake -S . -B /tmp/kb -DCMAKE_BUILD_TYPE=Release >"$out/cmake.log" 2>&1 && cmake --build /tmp/kb -j 16 $([ "${LAB:-1}" = 0 ] && echo --target dept_kernels) >>"$out/cmake.log" 2>&1; then
   echo "built in $((SECONDS - start)) s: $(ls -la /tmp/kb/dept_kernels.fatbin)"
 else
   echo "cmake build FAILED"; tail -40 "$out/cmake.log"

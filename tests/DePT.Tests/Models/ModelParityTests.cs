@@ -13,9 +13,9 @@ public class ModelParityTests
     private const double OutputBound = 1e-4, GradientBound = 1e-3;
 
     /// <summary>
-    /// bf16 weights and activations (computed in fp32): outputs within 2e-2 of float64. Gradients and the BERT probe
-    /// loss get 6e-2: rounding only the weights to bf16 (fp32 everywhere else) already moves the T5 v1.0 input gradient
-    /// by 2.6e-2 and the BERT probe loss, a sum with cancellation, by 3.1e-2 (measured), so 2e-2 is out of reach there.
+    /// bf16 weights (exact: the fixture's weights are bf16 values) and bf16 activations computed in fp32: outputs within
+    /// 2e-2 of float64. Gradients and the BERT probe loss get 6e-2: the activations' rounding alone moves the T5 v1.0
+    /// gradients by 2–4e-2 (measured: grad_inputs_embeds 4.0e-2, grad_lowrank_b 4.2e-2), so 2e-2 is out of reach there.
     /// </summary>
     private const double Bf16OutputBound = 2e-2, Bf16DerivedBound = 6e-2;
 

@@ -32,21 +32,10 @@ internal sealed class ParityResults
     }
 
     /// <summary>
-    /// These results as the expected values of <paramref name="other"/>'s: (other's values, these values) for every
-    /// name, e.g. a GPU run checked against the CPU backend run in the same dtype.
+    /// Every pair within its bound (derived values, i.e. gradients (grad_…) and the loss, get the second bound). The
+    /// message lists all errors.
     /// </summary>
-    public ParityResults AsReferenceFor(ParityResults other)
-    {
-        var pairs = new ParityResults();
-        foreach (var (name, actual, _) in other._pairs) pairs.Add(name, actual, _pairs.Single(p => p.Name == name).Actual);
-        return pairs;
-    }
-
-    /// <summary>
-    /// Every pair within its bound (derived values, i.e. gradients (grad_…) and the loss, get the second bound); pairs
-    /// <paramref name="include"/> rejects are only reported. The message lists all errors.
-    /// </summary>
-    public void AssertWithin(double outputBound, double derivedBound, string context, Func<string, bool>? include = null)
+    public void AssertWithin(double outputBound, double derivedBound, string context)
     {
         string report = Report();
         TestContext.Out.WriteLine($"{context}: {report}");
@@ -54,7 +43,6 @@ internal sealed class ParityResults
         {
             foreach (var (name, actual, expected) in _pairs)
             {
-                if (include is not null && !include(name)) continue;
                 double bound = IsDerived(name) ? derivedBound : outputBound;
                 Assert.That(actual, Has.Length.EqualTo(expected.Length), $"{context} {name}: length");
                 double error = ErrorMetrics.Relative(actual, expected);
@@ -64,7 +52,7 @@ internal sealed class ParityResults
     }
 
     /// <summary>Gradients and the loss: values that sum over many outputs, with cancellation.</summary>
-    public static bool IsDerived(string name) => name.StartsWith("grad_", StringComparison.Ordinal) || name == "loss";
+    private static bool IsDerived(string name) => name.StartsWith("grad_", StringComparison.Ordinal) || name == "loss";
 
     public string Report() => string.Join(", ", _pairs.Select(p => $"{p.Name} {ErrorMetrics.Relative(p.Actual, p.Expected):E2}"));
 }

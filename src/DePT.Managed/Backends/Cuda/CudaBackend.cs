@@ -20,7 +20,7 @@ public sealed partial class CudaBackend : IBackend
     // block is a tile of ForwardRowsPerBlock rows × 1024 / ForwardRowsPerBlock columns. Change them together with the
     // kernel's constants (the kernel lab prints both sets for the configuration it recommends).
     private const int ForwardRowsPerBlock = 4;
-    private const int ForwardSplitTarget = 4;
+    private const int ForwardSplitTarget = 3;
     private static readonly int ForwardPersistentBlocksPerSM = 0;   // 0: tiled grid; readonly, not const, so the unused branch compiles without a warning
     private readonly bool _ownsDevice;
 
