@@ -7,7 +7,7 @@ the i-th pointer). fn is DePT.Models.ActivationFunction: 0 relu, 1 gelu (erf), 2
                f' = σ(2u) + 2x·σ(2u)(1 − σ(2u)) · √(2/π)·(1 + 3·0.044715·x²)
     (the erfc and sigmoid forms avoid the cancellation of 1 + erf and 1 + tanh far in the negative tail)
     silu       f = x · σ(x)                               f' = σ(x) · (1 + x·(1 − σ(x)))
-    tanh       f = tanh(x)                                f' = 1 − tanh²(x)
+    tanh       f = tanh(x)                                f' = 1 − tanh²(x) = 4e/(1 + e)², e = exp(−2|x|)
 
     act_forward          out = f(inp)                           (count) elements; out may be inp
     act_backward         dinp = dout · f'(inp)                  (count) elements
@@ -98,8 +98,9 @@ __device__ __forceinline__ float ops_act_grad(int fn, float x)
         return s + 2.0f * x * s * (1.0f - s) * OPS_SQRT_2_OVER_PI * (1.0f + 3.0f * OPS_GELU_CUBIC * x * x);
     }
     case OPS_ACT_TANH: {
-        const float t = tanhf(x);
-        return 1.0f - t * t;
+        // 1 − tanh²(x) = 4e/(1 + e)² with e = exp(−2|x|): no cancellation where tanh(x) is near ±1
+        const float e = expf(-2.0f * fabsf(x));
+        return 4.0f * e / ((1.0f + e) * (1.0f + e));
     }
     default: {
         const float s = ops_sigmoid(x);
