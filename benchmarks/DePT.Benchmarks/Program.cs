@@ -1,0 +1,3 @@
+using DePT.Benchmarks;
+
+return BenchCommands.CreateRoot().Parse(args).Invoke();
