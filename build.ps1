@@ -8,7 +8,8 @@
              the library then compiles its embedded sources with NVRTC at run time)
     Build    dotnet build of DePT.sln
     Test     dotnet test (GPU tests skip themselves where no CUDA device exists)
-    Bench    the prompt-input kernel lab (where nvcc exists) and `dept doctor`'s measured run
+    Bench    the prompt-input kernel lab (where nvcc exists), `dept doctor`'s measured run, and the benchmark harness
+             `DePT.Benchmarks --quick` into benchmarks/results/<timestamp> (skipped, saying so, where no CUDA GPU exists)
     Pack     NuGet packages of the libraries into artifacts/packages
 #>
 [CmdletBinding(PositionalBinding = $false)]
@@ -44,8 +45,9 @@ foreach ($t in $Task) {
         'Build' { Invoke-Step 'Build' { dotnet build (Join-Path $root 'DePT.sln') -c $Configuration } }
         'Test' { Invoke-Step 'Test' { dotnet test --solution (Join-Path $root 'DePT.sln') -c $Configuration } }
         'Bench' {
-            # The prompt-input kernel lab where nvcc exists, then the library's own measurement through `dept doctor`.
-            if (Get-Command nvcc -ErrorAction SilentlyContinue) {
+            # The prompt-input kernel lab where nvcc and a GPU exist, then the library's own measurement through `dept doctor`.
+            $gpu = (Get-Command nvidia-smi -ErrorAction SilentlyContinue) -and ((& nvidia-smi -L 2>$null) -match '^GPU ')
+            if ((Get-Command nvcc -ErrorAction SilentlyContinue) -and $gpu) {
                 Invoke-Step 'Bench (kernel lab)' {
                     cmake -S $root -B (Join-Path $root 'build/kernels') -DCMAKE_BUILD_TYPE=Release
                     cmake --build (Join-Path $root 'build/kernels') --target prompt_input_lab
@@ -53,6 +55,12 @@ foreach ($t in $Task) {
                 }
             }
             Invoke-Step 'Bench (dept doctor)' { dotnet run --project (Join-Path $root 'src/DePT.Cli') -c Release -- doctor }
+            # The harness exits 2 when it finds no CUDA device: that is a skip here, not a failure.
+            Write-Host '== Bench (DePT.Benchmarks --quick)' -ForegroundColor Cyan
+            $out = Join-Path $root ('benchmarks/results/' + (Get-Date).ToUniversalTime().ToString('yyyyMMdd-HHmmss'))
+            dotnet run --project (Join-Path $root 'benchmarks/DePT.Benchmarks') -c Release -- --quick --out $out
+            if ($LASTEXITCODE -eq 2) { Write-Host '== Bench (DePT.Benchmarks): skipped, no CUDA GPU here.' -ForegroundColor Yellow; $global:LASTEXITCODE = 0 }
+            elseif ($LASTEXITCODE -ne 0) { throw "Bench (DePT.Benchmarks --quick) failed (exit code $LASTEXITCODE); partial results in $out." }
         }
         'Pack' {
             Invoke-Step 'Pack' {

@@ -34,7 +34,7 @@ internal sealed class GpuHarness(BenchPlan plan, string outFolder, string? commi
     private BenchRun _header = new() { Implementation = BenchRun.Ours };
     private volatile string _current = "start-up";
 
-    /// <summary>Runs the plan; returns 0 when every row was measured, 1 when some failed or were skipped.</summary>
+    /// <summary>Runs the plan; returns 0 when every row was measured, 1 when some failed or were skipped or the run could not start, 2 without a GPU.</summary>
     public int Run()
     {
         var probe = CudaProbe.Run();
@@ -46,6 +46,21 @@ internal sealed class GpuHarness(BenchPlan plan, string outFolder, string? commi
         }
         Directory.CreateDirectory(outFolder);
         using var watchdog = new Timer(_ => Watchdog(), null, plan.TimeLimit + WatchdogGrace, Timeout.InfiniteTimeSpan);
+        try
+        {
+            return RunPlan(probe);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException || e is DeviceOutOfMemoryException)
+        {
+            // Start-up failures (device, kernel compilation, cuBLAS) end the run: no row could succeed after them.
+            Console.Error.WriteLine($"error during {_current}: {Describe(e)}");
+            Save();
+            return 1;
+        }
+    }
+
+    private int RunPlan(CudaProbe probe)
+    {
         Log($"plan {plan.Mode}: {plan.Cases.Count} rows, {plan.WarmupSteps} warm-up + {plan.TimedSteps} timed steps, " +
             $"{plan.InferWarmup} + {plan.InferRuns} generations, time limit {plan.TimeLimit.TotalSeconds:F0} s; results in {Path.GetFullPath(outFolder)}");
 
