@@ -1,3 +1,4 @@
+using DePT.Backends;
 using DePT.Backends.Cuda;
 using DePT.Benchmarks.Plan;
 using DePT.Benchmarks.Results;
@@ -11,9 +12,10 @@ namespace DePT.Benchmarks.Gpu;
 /// Measures one row on a loaded model: the training step (prompt input → forward → backward → prompt-input backward →
 /// AdamW; the frozen floor embeds the tokens and stops after the backward) timed with CUDA events, its pool peak and the
 /// driver's free-memory drop; then inference (the serving input, with Δ precomputed for DePT, encoder and greedy
-/// decoding of the target length) timed the same way.
+/// decoding of the target length) timed the same way. Written against <see cref="IBackend"/>: on the CPU backend the same
+/// sequence runs (times from a stopwatch, no memory figures), which is how the tests check it without a GPU.
 /// </summary>
-internal sealed class RowRunner(CudaBackend backend, BenchPlan plan, Action<string> log)
+internal sealed class RowRunner(IBackend backend, BenchPlan plan, Action<string> log)
 {
     // Distinct batches cycled through the timed steps: one suffices when every row is full length.
     private const int DynamicBatchCount = 8;
@@ -21,8 +23,11 @@ internal sealed class RowRunner(CudaBackend backend, BenchPlan plan, Action<stri
 
     private ulong _dropoutSeed = 20261129;
 
-    /// <summary>Runs <paramref name="benchCase"/>; <paramref name="freeBeforeWeights"/> is the driver's free memory before the weights were made.</summary>
-    public BenchRow Run(BenchCase benchCase, T5Model model, long freeBeforeWeights)
+    /// <summary>
+    /// Runs <paramref name="benchCase"/>; <paramref name="freeBeforeWeights"/> is the driver's free memory before the weights
+    /// were made (null off CUDA).
+    /// </summary>
+    public BenchRow Run(BenchCase benchCase, T5Model model, long? freeBeforeWeights)
     {
         var method = benchCase.Method;
         int batch = benchCase.Batch, d = model.Config.ModelDim, s = BenchPlan.InputLength;
@@ -50,14 +55,14 @@ internal sealed class RowRunner(CudaBackend backend, BenchPlan plan, Action<stri
 
             using var timer = new StepTimer(backend);
             var times = new List<double>(plan.TimedSteps);
-            long peak = 0;
+            long? peak = null;
             for (int i = 0; i < plan.TimedSteps; i++)
             {
                 var m = timer.Measure(() => TrainingStep(batches[i % batches.Count], readLoss: false));
                 times.Add(m.Milliseconds);
-                peak = Math.Max(peak, m.PeakPoolBytes ?? 0);
+                if (m.PeakPoolBytes is long p) peak = Math.Max(peak ?? 0, p);
             }
-            long driverBytes = freeBeforeWeights - backend.CudaDevice.MemoryInfo().Free;
+            long? driverBytes = backend is CudaBackend cuda && freeBeforeWeights is long before ? before - cuda.CudaDevice.MemoryInfo().Free : null;
             var stats = StepStatistics.Of(times);
 
             var (inferMs, newTokens) = MeasureInference(model, prompt, batches, timer);
@@ -102,7 +107,7 @@ internal sealed class RowRunner(CudaBackend backend, BenchPlan plan, Action<stri
     }
 
     /// <summary>The encoder input: the prompt input op (P, then Emb[ids] + Δ rows) or, for the frozen floor, the plain embedding.</summary>
-    private Tensor Input(T5Model model, PromptTraining? prompt, DePT.Backends.PromptParameters? parameters, TokenBatch data)
+    private Tensor Input(T5Model model, PromptTraining? prompt, PromptParameters? parameters, TokenBatch data)
     {
         if (prompt is null || parameters is not { } p) return model.EmbedTokens(data.TokenIds);
         var inputs = backend.Allocate(model.DType, data.TokenIds.Dim(0), prompt.Method.PromptLength + data.Length, model.Config.ModelDim);
