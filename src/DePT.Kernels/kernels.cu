@@ -16,3 +16,4 @@ Every kernel is extern "C" with one by-value argument struct; see each header fo
 #include "linear.cuh"      // defines: linear_epilogue, linear_bias_grad
 #include "loss.cuh"        // defines: softmax_cross_entropy, argmax_rows
 #include "pool.cuh"        // defines: pool_forward, pool_backward
+#include "optim.cuh"       // defines: SquaredNormPartialArgs, SquaredNormFinalArgs, AdamWArgs, optim_squared_norm_partial, optim_squared_norm_final, optim_adamw

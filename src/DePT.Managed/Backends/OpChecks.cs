@@ -361,4 +361,57 @@ internal static class OpChecks
         if (rows != otherRows)
             throw new ArgumentException($"{op}: {name} {tensor.ShapeText} holds {rows} rows, {otherName} {other.ShapeText} holds {otherRows}.");
     }
+
+    // ---- optimiser ops (IBackend.Optimizer.cs): every tensor F32, distinct, on the backend's device ----
+
+    /// <summary>Squared norm: result (1) F32, input F32 of any shape (a separate tensor); returns the element count.</summary>
+    public static long SquaredNorm(string op, Device device, Tensor result, Tensor input)
+    {
+        Require(op, "input", input, device, F32Only);
+        Require(op, "result", result, device, F32Only);
+        Shape(op, "result", result, "(1)", 1);
+        NotAliased(op, ("result", result), ("input", input));
+        return input.Length;
+    }
+
+    /// <summary>AdamW update: gradient and both moments F32 shaped like parameter, squaredGradNorm (1) F32, all distinct; the step's scalars in range.</summary>
+    public static long AdamWUpdate(string op, Device device, Tensor parameter, Tensor gradient, Tensor firstMoment, Tensor secondMoment, Tensor? squaredGradNorm, AdamWStep step)
+    {
+        Require(op, "parameter", parameter, device, F32Only);
+        foreach (var (name, tensor) in new[] { ("gradient", gradient), ("firstMoment", firstMoment), ("secondMoment", secondMoment) })
+        {
+            Require(op, name, tensor, device, F32Only);
+            SameShape(op, name, tensor, "parameter", parameter);
+        }
+        if (squaredGradNorm is null)
+        {
+            NotAliased(op, ("parameter", parameter), ("gradient", gradient), ("firstMoment", firstMoment), ("secondMoment", secondMoment));
+        }
+        else
+        {
+            Require(op, "squaredGradNorm", squaredGradNorm, device, F32Only);
+            Shape(op, "squaredGradNorm", squaredGradNorm, "(1)", 1);
+            NotAliased(op, ("parameter", parameter), ("gradient", gradient), ("firstMoment", firstMoment), ("secondMoment", secondMoment), ("squaredGradNorm", squaredGradNorm));
+        }
+
+        if (step.Step < 1) throw new ArgumentOutOfRangeException(nameof(step), step.Step, $"{op}: the step number t counts from 1 (it enters the bias corrections 1 − βᵗ).");
+        if (!(float.IsFinite(step.LearningRate) && step.LearningRate >= 0f))
+            throw new ArgumentOutOfRangeException(nameof(step), step.LearningRate, $"{op}: the learning rate must be finite and ≥ 0.");
+        if (!(step.Beta1 >= 0f && step.Beta1 < 1f)) throw new ArgumentOutOfRangeException(nameof(step), step.Beta1, $"{op}: Beta1 must lie in [0, 1).");
+        if (!(step.Beta2 >= 0f && step.Beta2 < 1f)) throw new ArgumentOutOfRangeException(nameof(step), step.Beta2, $"{op}: Beta2 must lie in [0, 1).");
+        if (!(float.IsFinite(step.Epsilon) && step.Epsilon >= 0f)) throw new ArgumentOutOfRangeException(nameof(step), step.Epsilon, $"{op}: Epsilon must be finite and ≥ 0.");
+        if (!(float.IsFinite(step.WeightDecay) && step.WeightDecay >= 0f))
+            throw new ArgumentOutOfRangeException(nameof(step), step.WeightDecay, $"{op}: the weight decay must be finite and ≥ 0.");
+        if (float.IsNaN(step.MaxGradNorm)) throw new ArgumentOutOfRangeException(nameof(step), step.MaxGradNorm, $"{op}: MaxGradNorm is NaN (≤ 0 disables clipping).");
+        return parameter.Length;
+    }
+
+    /// <summary>An in-place op whose operands must be separate tensors: an alias would be read after it was written.</summary>
+    private static void NotAliased(string op, params (string Name, Tensor Tensor)[] tensors)
+    {
+        for (int i = 0; i < tensors.Length; i++)
+            for (int j = i + 1; j < tensors.Length; j++)
+                if (ReferenceEquals(tensors[i].Tensor, tensors[j].Tensor))
+                    throw new ArgumentException($"{op}: {tensors[i].Name} and {tensors[j].Name} are the same tensor {tensors[i].Tensor.ShapeText}; they must be separate.");
+    }
 }
