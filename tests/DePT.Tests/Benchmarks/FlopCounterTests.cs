@@ -53,6 +53,16 @@ public class FlopCounterTests
         Assert.That(step, Is.EqualTo(5_100_904_906_752d));
     }
 
+    /// <summary>The same formula written independently in benchmarks/peft_baseline.py (its --plan output, 4 decimals).</summary>
+    [TestCase("t5-base", 256, 3.6131)]
+    [TestCase("t5-base", 316, 4.4973)]
+    [TestCase("t5-large", 356, 17.6726)]
+    [TestCase("t5-large", 316, 15.6120)]
+    public void Steps_AgreeWithThePyTorchScriptsCount(string model, int encoderLength, double teraflop)
+    {
+        Assert.That(FlopCounter.TrainingStep(ModelShapes.Find(model), 32, encoderLength, 8) / 1e12, Is.EqualTo(teraflop).Within(5e-5));
+    }
+
     [Test]
     public void DeptStep_IsCheaperThanPtByItsShorterEncoder()
     {
