@@ -81,7 +81,7 @@ public sealed class BertWeights : IDisposable
     public static BertWeights FromMiniLm(IBackend backend, MiniLmWeights weights, DType dtype)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        return FromSource(backend, ConfigOf(weights.Config), new MiniLmWeightSource(weights, "MiniLM ONNX weights"), dtype, "");
+        return FromSource(backend, weights.Config.ToBertConfig(), new MiniLmWeightSource(weights, "MiniLM ONNX weights"), dtype, "");
     }
 
     /// <summary>The tensors a BertModel checkpoint of <paramref name="config"/> must hold (without prefix), with their shapes.</summary>
@@ -120,14 +120,20 @@ public sealed class BertWeights : IDisposable
     }
 
     /// <summary>Tensors a checkpoint may hold besides: the pooler (both or neither) and the old position-ids buffer.</summary>
-    public static IReadOnlyDictionary<string, int[]> OptionalShapes(BertConfig config)
+    public static IReadOnlyDictionary<string, int[]> OptionalShapes(BertConfig config) =>
+        new Dictionary<string, int[]>(PoolerShapes(config), StringComparer.Ordinal)
+        {
+            ["embeddings.position_ids"] = [1, config.MaxPositionEmbeddings],
+        };
+
+    /// <summary>The pooler's dense weight and bias.</summary>
+    public static IReadOnlyDictionary<string, int[]> PoolerShapes(BertConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         return new Dictionary<string, int[]>(StringComparer.Ordinal)
         {
             [PoolerWeightName] = [config.HiddenSize, config.HiddenSize],
             [PoolerBiasName] = [config.HiddenSize],
-            ["embeddings.position_ids"] = [1, config.MaxPositionEmbeddings],
         };
     }
 
@@ -180,25 +186,6 @@ public sealed class BertWeights : IDisposable
             f.Owned.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The BertConfig of a MiniLM config, through the same parser and checks as a config.json.</summary>
-    private static BertConfig ConfigOf(MiniLmConfig c)
-    {
-        string json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["model_type"] = "bert",
-            ["vocab_size"] = c.VocabSize,
-            ["hidden_size"] = c.HiddenSize,
-            ["num_hidden_layers"] = c.NumLayers,
-            ["num_attention_heads"] = c.NumHeads,
-            ["intermediate_size"] = c.IntermediateSize,
-            ["max_position_embeddings"] = c.MaxPositions,
-            ["type_vocab_size"] = c.TypeVocabSize,
-            ["layer_norm_eps"] = (double)c.LayerNormEpsilon,
-            ["hidden_act"] = c.HiddenAct,
-        });
-        return (BertConfig)ModelConfig.Parse(json, "MiniLmConfig");
     }
 
     private static Dictionary<string, int[]> Prefixed(IReadOnlyDictionary<string, int[]> shapes, string prefix) =>

@@ -1,3 +1,5 @@
+using DePT.Models.Bert;
+
 namespace DePT.Models.MiniLm;
 
 /// <summary>Shape and numerics of a BERT encoder, with the values of all-MiniLM-L6-v2 as defaults
@@ -30,43 +32,27 @@ public sealed record MiniLmConfig(
 
     /// <summary>Every weight of a Hugging Face BertModel with this config and its shape, in
     /// (out, in) layout for linear weights; the pooler is listed separately as it is optional.</summary>
-    public IReadOnlyDictionary<string, int[]> ExpectedEncoderShapes()
-    {
-        int d = HiddenSize;
-        var shapes = new Dictionary<string, int[]>(StringComparer.Ordinal)
-        {
-            ["embeddings.word_embeddings.weight"] = [VocabSize, d],
-            ["embeddings.position_embeddings.weight"] = [MaxPositions, d],
-            ["embeddings.token_type_embeddings.weight"] = [TypeVocabSize, d],
-            ["embeddings.LayerNorm.weight"] = [d],
-            ["embeddings.LayerNorm.bias"] = [d],
-        };
-        for (int i = 0; i < NumLayers; i++)
-        {
-            string layer = $"encoder.layer.{i}.";
-            foreach (string projection in new[] { "query", "key", "value" })
-            {
-                shapes[$"{layer}attention.self.{projection}.weight"] = [d, d];
-                shapes[$"{layer}attention.self.{projection}.bias"] = [d];
-            }
-            shapes[layer + "attention.output.dense.weight"] = [d, d];
-            shapes[layer + "attention.output.dense.bias"] = [d];
-            shapes[layer + "attention.output.LayerNorm.weight"] = [d];
-            shapes[layer + "attention.output.LayerNorm.bias"] = [d];
-            shapes[layer + "intermediate.dense.weight"] = [IntermediateSize, d];
-            shapes[layer + "intermediate.dense.bias"] = [IntermediateSize];
-            shapes[layer + "output.dense.weight"] = [d, IntermediateSize];
-            shapes[layer + "output.dense.bias"] = [d];
-            shapes[layer + "output.LayerNorm.weight"] = [d];
-            shapes[layer + "output.LayerNorm.bias"] = [d];
-        }
-        return shapes;
-    }
+    public IReadOnlyDictionary<string, int[]> ExpectedEncoderShapes() => BertWeights.RequiredShapes(ToBertConfig());
 
     /// <summary>The pooler's weights (dense layer on the first token, then tanh) and their shapes.</summary>
-    public IReadOnlyDictionary<string, int[]> ExpectedPoolerShapes() => new Dictionary<string, int[]>(StringComparer.Ordinal)
+    public IReadOnlyDictionary<string, int[]> ExpectedPoolerShapes() => BertWeights.PoolerShapes(ToBertConfig());
+
+    /// <summary>The <see cref="BertConfig"/> of these values, through the same parser and checks as a config.json.</summary>
+    public BertConfig ToBertConfig()
     {
-        ["pooler.dense.weight"] = [HiddenSize, HiddenSize],
-        ["pooler.dense.bias"] = [HiddenSize],
-    };
+        string json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["model_type"] = "bert",
+            ["vocab_size"] = VocabSize,
+            ["hidden_size"] = HiddenSize,
+            ["num_hidden_layers"] = NumLayers,
+            ["num_attention_heads"] = NumHeads,
+            ["intermediate_size"] = IntermediateSize,
+            ["max_position_embeddings"] = MaxPositions,
+            ["type_vocab_size"] = TypeVocabSize,
+            ["layer_norm_eps"] = (double)LayerNormEpsilon,
+            ["hidden_act"] = HiddenAct,
+        });
+        return (BertConfig)ModelConfig.Parse(json, nameof(MiniLmConfig));
+    }
 }
