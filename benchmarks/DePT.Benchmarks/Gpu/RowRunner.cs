@@ -32,12 +32,12 @@ internal sealed class RowRunner(IBackend backend, BenchPlan plan, Action<string>
         var method = benchCase.Method;
         int batch = benchCase.Batch, d = model.Config.ModelDim, s = BenchPlan.InputLength;
         using var prompt = method.HasPrompt ? new PromptTraining(backend, method, d, s, seed: 7) : null;
-        var batches = TokenBatch.CreateMany(backend, model.Config, benchCase.DynamicPadding ? DynamicBatchCount : 1, batch, method.PromptLength,
+        var batches = TrainingBatch.CreateMany(backend, model.Config, benchCase.DynamicPadding ? DynamicBatchCount : 1, batch, method.PromptLength,
             s, BenchPlan.MinDynamicLength, benchCase.DynamicPadding, BenchPlan.TargetLength, seed: 11);
         try
         {
             float loss = float.NaN;
-            void TrainingStep(TokenBatch data, bool readLoss)
+            void TrainingStep(TrainingBatch data, bool readLoss)
             {
                 using var inputs = Input(model, prompt, prompt?.Parameters, data);
                 using var pass = model.ForwardTraining(inputs, data.Mask, data.Targets, DropoutSettings.Training(++_dropoutSeed));
@@ -90,11 +90,11 @@ internal sealed class RowRunner(IBackend backend, BenchPlan plan, Action<string>
         }
     }
 
-    private (double Milliseconds, int NewTokens) MeasureInference(T5Model model, PromptTraining? prompt, List<TokenBatch> batches, StepTimer timer)
+    private (double Milliseconds, int NewTokens) MeasureInference(T5Model model, PromptTraining? prompt, List<TrainingBatch> batches, StepTimer timer)
     {
         var serving = prompt?.Serving();
         int newTokens = 0;
-        void Generate(TokenBatch data)
+        void Generate(TrainingBatch data)
         {
             using var inputs = Input(model, prompt, serving, data);
             newTokens = model.Generate(inputs, data.Mask, BenchPlan.TargetLength).GetLength(1) - 1;
@@ -107,7 +107,7 @@ internal sealed class RowRunner(IBackend backend, BenchPlan plan, Action<string>
     }
 
     /// <summary>The encoder input: the prompt input op (P, then Emb[ids] + Δ rows) or, for the frozen floor, the plain embedding.</summary>
-    private Tensor Input(T5Model model, PromptTraining? prompt, PromptParameters? parameters, TokenBatch data)
+    private Tensor Input(T5Model model, PromptTraining? prompt, PromptParameters? parameters, TrainingBatch data)
     {
         if (prompt is null || parameters is not { } p) return model.EmbedTokens(data.TokenIds);
         var inputs = backend.Allocate(model.DType, data.TokenIds.Dim(0), prompt.Method.PromptLength + data.Length, model.Config.ModelDim);

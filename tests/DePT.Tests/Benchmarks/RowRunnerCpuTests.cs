@@ -64,7 +64,7 @@ public class RowRunnerCpuTests
     {
         using var cpu = new CpuBackend();
         var config = Tiny.ToConfig();
-        var batches = TokenBatch.CreateMany(cpu, config, count: 4, batch: 3, promptLength: 5, maxLength: 40, minLength: 10, dynamic: true, targetLength: 4,
+        var batches = TrainingBatch.CreateMany(cpu, config, count: 4, batch: 3, promptLength: 5, maxLength: 40, minLength: 10, dynamic: true, targetLength: 4,
             seed: TestContext.CurrentContext.Random.Next());
         try
         {

@@ -10,9 +10,9 @@ namespace DePT.Benchmarks.Gpu;
 /// One training batch on the device: random token ids (B, L) right-padded, the encoder mask with the prompt's leading ones
 /// (B, m+L), and random labels ending in EOS. L is the input length, or the longest example with dynamic padding.
 /// </summary>
-internal sealed class TokenBatch : IDisposable
+internal sealed class TrainingBatch : IDisposable
 {
-    private TokenBatch(Tensor tokenIds, Tensor mask, T5Targets targets, int length)
+    private TrainingBatch(Tensor tokenIds, Tensor mask, T5Targets targets, int length)
     {
         TokenIds = tokenIds;
         Mask = mask;
@@ -37,11 +37,11 @@ internal sealed class TokenBatch : IDisposable
     /// with <paramref name="dynamic"/> each example's length uniform in [<paramref name="minLength"/>, maxLength] and the batch
     /// padded to its longest.
     /// </summary>
-    public static List<TokenBatch> CreateMany(IBackend backend, T5Config config, int count, int batch, int promptLength, int maxLength,
+    public static List<TrainingBatch> CreateMany(IBackend backend, T5Config config, int count, int batch, int promptLength, int maxLength,
         int minLength, bool dynamic, int targetLength, int seed)
     {
         var random = new Random(seed);
-        var batches = new List<TokenBatch>(count);
+        var batches = new List<TrainingBatch>(count);
         try
         {
             for (int i = 0; i < count; i++)
@@ -63,7 +63,7 @@ internal sealed class TokenBatch : IDisposable
         TokenIds.Dispose();
     }
 
-    private static TokenBatch Create(IBackend backend, T5Config config, Random random, int batch, int promptLength, int maxLength, int minLength,
+    private static TrainingBatch Create(IBackend backend, T5Config config, Random random, int batch, int promptLength, int maxLength, int minLength,
         bool dynamic, int targetLength)
     {
         // Ids 2.. avoid pad (0) and EOS (1), so every unmasked token is an ordinary one.
@@ -94,7 +94,7 @@ internal sealed class TokenBatch : IDisposable
             maskTensor = backend.Allocate(DType.I32, batch, promptLength + length);
             maskTensor.CopyFrom(AttentionMasks.WithPromptRows(mask, batch, length, promptLength));
             var targets = T5Targets.FromLabels(backend, config, labels, batch, targetLength);
-            return new TokenBatch(idTensor, maskTensor, targets, length);
+            return new TrainingBatch(idTensor, maskTensor, targets, length);
         }
         catch
         {
