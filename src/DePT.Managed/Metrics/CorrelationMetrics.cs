@@ -5,11 +5,14 @@ namespace DePT.Metrics;
 /// <summary>Correlations of predicted scores with gold scores (regression tasks such as STS-B).</summary>
 public static class CorrelationMetrics
 {
-    /// <summary>Pearson's r. Returns 0, not NaN, when either side has zero variance (including a single row):
-    /// a constant prediction explains nothing, and a NaN would poison best-checkpoint comparisons.</summary>
+    /// <summary>Pearson's r. Returns 0, not NaN, when either side is constant (including a single row): a
+    /// constant prediction explains nothing, and a NaN would poison best-checkpoint comparisons.</summary>
     public static double Pearson(ReadOnlySpan<double> predictions, ReadOnlySpan<double> gold)
     {
         MetricGuards.SameNonZeroLength(predictions.Length, gold.Length);
+        // Tested on the values, not the variance: a rounded mean leaves a constant side a variance of ~1e-32.
+        if (IsConstant(predictions) || IsConstant(gold))
+            return 0;
         double predictedMean = TensorPrimitives.Sum(predictions) / predictions.Length;
         double goldMean = TensorPrimitives.Sum(gold) / gold.Length;
         double covariance = 0, predictedVariance = 0, goldVariance = 0;
@@ -20,8 +23,6 @@ public static class CorrelationMetrics
             predictedVariance += dp * dp;
             goldVariance += dg * dg;
         }
-        if (predictedVariance == 0 || goldVariance == 0)
-            return 0;
         // Rounding can carry |r| a hair past 1 for perfectly (anti)correlated data.
         return Math.Clamp(covariance / Math.Sqrt(predictedVariance * goldVariance), -1, 1);
     }
@@ -32,6 +33,16 @@ public static class CorrelationMetrics
     {
         MetricGuards.SameNonZeroLength(predictions.Length, gold.Length);
         return Pearson(AverageRanks(predictions), AverageRanks(gold));
+    }
+
+    private static bool IsConstant(ReadOnlySpan<double> values)
+    {
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] != values[0])
+                return false;
+        }
+        return true;
     }
 
     /// <summary>1-based ranks; a run of equal values gets the mean of the ranks it spans.</summary>
