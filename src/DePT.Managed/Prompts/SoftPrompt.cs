@@ -5,8 +5,8 @@ using DePT.Training;
 namespace DePT.Prompts;
 
 /// <summary>
-/// A trainable soft prompt P (1, m, d) F32 and its gradient on a backend, with the initialisations of the
-/// paper (<see cref="PromptInitialization"/>). <see cref="PromptTuning"/> is P alone; <see cref="DecomposedPrompt"/>
+/// A trainable soft prompt P (1, m, d) F32 and its gradient on a backend, with the paper's initialisations TEXT,
+/// SAMPLE_VOCAB and RANDOM (PEFT's PromptTuningInit). <see cref="PromptTuning"/> is P alone; <see cref="DecomposedPrompt"/>
 /// adds the low-rank pair. P starts at zero until an Initialize method runs; gradients start at zero.
 /// </summary>
 public abstract class SoftPrompt : IDisposable
