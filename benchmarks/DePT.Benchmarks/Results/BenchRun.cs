@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace DePT.Benchmarks.Results;
 
-/// <summary>One dept-bench/1 file: a run of one implementation on one device (BENCH_SCHEMA.md, benchmarks/README.md).</summary>
+/// <summary>One dept-bench/1 file: a run of one implementation on one device (benchmarks/README.md, "Result schema").</summary>
 internal sealed record BenchRun
 {
     /// <summary>The only schema this harness reads and writes.</summary>

@@ -3,7 +3,7 @@ using DePT.Benchmarks.Plan;
 namespace DePT.Benchmarks.Results;
 
 /// <summary>
-/// Counted FLOPs of one T5 training step, the formula of BENCH_SCHEMA.md (benchmarks/README.md), written once:
+/// Counted FLOPs of one T5 training step, the formula in benchmarks/README.md ("Result schema"), written once:
 /// a linear layer costs 2·rows·in·out forward and the same again backward (to its input only: the weights are frozen);
 /// attention 2·2·B·H·Tq·Tk·dh forward (scores and context) and twice that backward (dQ, dK, dV); the LM head
 /// 2·B·T_dec·d·V forward and the same backward. Every layer counts the same (no special case for decoder block 0);

@@ -3,7 +3,7 @@ using DePT.Benchmarks.Results;
 
 namespace DePT.Tests.Benchmarks;
 
-/// <summary>The counted FLOPs of a training step (BENCH_SCHEMA.md's formula) on a shape small enough to count by hand.</summary>
+/// <summary>The counted FLOPs of a training step (the formula of benchmarks/README.md, "Result schema") on a shape small enough to count by hand.</summary>
 public class FlopCounterTests
 {
     // d 2, one encoder and one decoder layer, 1 head of width 2, d_ff 4, vocabulary 3; B 1, encoder 3 rows, decoder 2 rows.
