@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch + PEFT baseline for the DePT benchmark: writes one JSON object in schema "dept-bench/1" with
-implementation "pytorch" (the schema is benchmarks/README.md ("Result schema"); the C# harness writes the same schema as "dept").
+implementation "pytorch" (the schema is benchmarks/README.md (Result schema); the C# harness writes the same schema as "dept").
 
 What it measures, per row (model shape x method x batch x padding):
   frozen  T5 with no prompt: forward + backward down to inputs_embeds, no optimiser (the floor);
@@ -22,7 +22,7 @@ bytes after the timed loop (weights + caching allocator reserve + library worksp
 --target-len tokens (greedy, min_new_tokens = max_new_tokens so every run decodes the same number of steps),
 median latency over --infer-runs runs after 2 warm-up runs. Ceilings: 8192^3 bf16 matmul and a 1 GiB
 device-to-device copy (read + write bytes), measured at the start of the same run. FLOPs: training_step_flops(),
-the benchmarks/README.md ("Result schema") formula.
+the benchmarks/README.md (Result schema) formula.
 
 Data: per example a real length drawn with Python's random.Random from
 [--dynamic-range lo * input_len, hi * input_len] (default 0.25..0.75 of 256, i.e. 64..192), random token ids
@@ -45,7 +45,7 @@ rows that fail (torch.cuda.OutOfMemoryError included), are written with "error" 
 rewritten after every row, so a killed run still leaves the rows done so far. Exit status 0 when at least one row
 was measured, 1 otherwise, 2 on bad arguments or a missing CUDA device / library.
 
-Keys beyond benchmarks/README.md ("Result schema"): rows may carry "error" (string, measurements null) and, for dynamic padding,
+Keys beyond benchmarks/README.md (Result schema): rows may carry "error" (string, measurements null) and, for dynamic padding,
 "padded_len". All "software" values are strings (versions and notes).
 """
 
@@ -128,11 +128,11 @@ class RowPlan:
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# FLOPs: the one place this script counts them (benchmarks/README.md ("Result schema"))
+# FLOPs: the one place this script counts them (benchmarks/README.md (Result schema))
 
 
 def training_step_flops(shape: T5Shape, batch: int, encoder_len: int, decoder_len: int, vocab: int = VOCAB) -> int:
-    """FLOPs of one training step with frozen weights, as benchmarks/README.md ("Result schema") counts them.
+    """FLOPs of one training step with frozen weights, as benchmarks/README.md (Result schema) counts them.
 
     Linear layer: 2*rows*in*out forward and the same again backward (input gradient only, no weight gradient).
     Attention: 2*2*B*H*Tq*Tk*dh forward (QK^T and PV), twice that backward. LM head: 2*B*T_dec*d*V forward, the
@@ -857,8 +857,8 @@ def run(args: argparse.Namespace, plan: list[RowPlan]) -> int:
                        "the timed loop",
         "note_data": f"real lengths uniform in [{args.dynamic_range[0]:g}, {args.dynamic_range[1]:g}] x input_len "
                      f"(Python random, seed {args.seed}); fixed rows pad to input_len, dynamic rows to the batch "
-                     "maximum (padded_len); train_tokens_per_s uses input_len as benchmarks/README.md ("Result schema") says",
-        "note_flops": "training_step_flops(): benchmarks/README.md ("Result schema") formula, linear 2x forward, attention 3x forward, "
+                     "maximum (padded_len); train_tokens_per_s uses input_len as benchmarks/README.md (Result schema) says",
+        "note_flops": "training_step_flops(): benchmarks/README.md (Result schema) formula, linear 2x forward, attention 3x forward, "
                       "LM head 2x forward, every encoder/decoder layer, encoder length = prompt_len + padded length",
     }
     document = {
