@@ -1,4 +1,3 @@
-using DePT.Tests.Models;
 using DePT.Tokenizers;
 
 namespace DePT.Tests.Training.Classification;
@@ -11,9 +10,11 @@ internal static class ClassifierTestData
 {
     public const int Marker = 4, Low = 5, Vocabulary = 96;
 
-    public static (TokenBatch Inputs, int[] Labels) Batch(int batch, int length)
+    public static (TokenBatch Inputs, int[] Labels) Batch(int batch, int length) => Batch(batch, length, TestContext.CurrentContext.Random);
+
+    /// <summary>A batch drawn from <paramref name="random"/>.</summary>
+    public static (TokenBatch Inputs, int[] Labels) Batch(int batch, int length, Random random)
     {
-        var random = TestContext.CurrentContext.Random;
         var ids = new int[batch * length];
         var mask = new int[batch * length];
         var lengths = new int[batch];
@@ -21,7 +22,7 @@ internal static class ClassifierTestData
         for (int b = 0; b < batch; b++)
         {
             lengths[b] = random.Next(length - 2, length + 1);   // up to two padding positions
-            var row = ModelTestData.TokenIds(lengths[b], Low, Vocabulary);
+            var row = Enumerable.Range(0, lengths[b]).Select(_ => random.Next(Low, Vocabulary)).ToArray();
             labels[b] = b % 2;
             if (labels[b] == 1) row[random.Next(0, lengths[b])] = Marker;
             row.CopyTo(ids, b * length);

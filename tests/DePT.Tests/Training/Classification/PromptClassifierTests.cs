@@ -29,7 +29,10 @@ public class PromptClassifierTests
         using var prompt = MakePrompt(kind, model);
         using var head = new ClassificationHead(_cpu, model.Config.HiddenSize, Classes, seed: 11);
         using var classifier = new PromptClassifier(model, prompt, head, new PromptClassifierOptions(Settings, HeadLearningRate: 1e-1f, DropoutSeed: 5));
-        var batches = Enumerable.Range(0, 4).Select(_ => ClassifierTestData.Batch(Batch, Length)).ToArray();
+        // A fixed draw: whether 32 steps on 32 rows separate the classes depends a little on the rows, and a
+        // convergence test must not fail one run in many on an unlucky draw.
+        var rows = new Random(20261129);
+        var batches = Enumerable.Range(0, 4).Select(_ => ClassifierTestData.Batch(Batch, Length, rows)).ToArray();
 
         var losses = new float[32];
         for (int step = 0; step < losses.Length; step++)
