@@ -6,9 +6,10 @@ namespace DePT.Tests.Models;
 /// <summary>Fresh random inputs for model tests (never zeros), drawn from NUnit's seeded generator.</summary>
 internal static class ModelTestData
 {
-    public static float[] Normal(int count, double scale = 1)
+    public static float[] Normal(int count, double scale = 1) => Normal(count, scale, TestContext.CurrentContext.Random);
+
+    public static float[] Normal(int count, double scale, Random random)
     {
-        var random = TestContext.CurrentContext.Random;
         var values = new float[count];
         for (int i = 0; i < count; i++)
         {

@@ -24,10 +24,10 @@ public class EncoderPromptServerTests
         using var model = BertModel.Load(backend, FixtureFolder, DType.F32);
         int d = model.Config.HiddenSize;
         var prompts = ServingTestPrompts.Make(backend, d);
-        var random = TestContext.CurrentContext.Random;
+        var random = ServingTestPrompts.Draw(3);
         // heads of different class counts, with non-zero biases
         var heads = prompts.Keys.Select((name, i) => (name, head: new ClassificationHead(backend, d, 2 + i % 3, random.NextULong()))).ToDictionary(p => p.name, p => p.head);
-        foreach (var head in heads.Values) head.Bias.CopyFrom(ModelTestData.Normal(head.ClassCount, 0.3));
+        foreach (var head in heads.Values) head.Bias.CopyFrom(ModelTestData.Normal(head.ClassCount, 0.3, random));
         using var server = new EncoderPromptServer(model, new NumberTokenizer(), Identity(), maxInputLength: Cap);
         foreach (var (name, prompt) in prompts) server.AddPrompt(name, prompt, heads[name]);
         var requests = ServingTestPrompts.Requests([.. prompts.Keys], perName: 3);
@@ -67,7 +67,7 @@ public class EncoderPromptServerTests
         int d = model.Config.HiddenSize;
         var prompts = ServingTestPrompts.Make(backend, d);
         var identity = Identity();
-        using var head = new ClassificationHead(backend, d, 3, TestContext.CurrentContext.Random.NextULong());
+        using var head = new ClassificationHead(backend, d, 3, ServingTestPrompts.Draw(4).NextULong());
         using var server = new EncoderPromptServer(model, new NumberTokenizer(), identity);
         counter.Reset();
         foreach (var (name, prompt) in prompts)
