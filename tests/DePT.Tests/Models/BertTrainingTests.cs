@@ -37,16 +37,7 @@ public class BertTrainingTests
             using var pass = model.ForwardTraining(inputs, mask, null, withPooler: true, dropout);
             return ModelTestData.Dot(pass.LastHiddenState.ToFloatArray(), probeHidden) + ModelTestData.Dot(pass.PooledOutput!.ToFloatArray(), probePooled);
         }
-        // g·v for v ~ N(0, I) is of the order of ‖g‖: the tolerance is 2% of that scale (a small g·v is not inflated).
-        double gradientNorm = Math.Sqrt(ModelTestData.Dot(gradient, gradient));
-        for (int direction = 0; direction < 2; direction++)
-        {
-            float[] v = ModelTestData.Normal(x.Length);
-            const double eps = 3e-3;
-            double numeric = (Loss(ModelTestData.Step(x, v, eps)) - Loss(ModelTestData.Step(x, v, -eps))) / (2 * eps);
-            double analytic = ModelTestData.Dot(gradient, v);
-            Assert.That(numeric, Is.EqualTo(analytic).Within(2e-2 * gradientNorm), $"direction {direction}");
-        }
+        ModelTestData.AssertDirectionalDerivatives(x, gradient, Loss, eps: 3e-3);
     }
 
     [Test]

@@ -20,6 +20,21 @@ internal static class ModelTestData
         return values;
     }
 
+    /// <summary>
+    /// g·v against the central difference (loss(x + εv) − loss(x − εv)) / 2ε along two random directions v ~ N(0, I).
+    /// g·v is of the order of ‖g‖, so the tolerance is 2 % of that scale (a small g·v is not inflated).
+    /// </summary>
+    public static void AssertDirectionalDerivatives(float[] x, float[] gradient, Func<float[], double> loss, double eps)
+    {
+        double gradientNorm = Math.Sqrt(Dot(gradient, gradient));
+        for (int direction = 0; direction < 2; direction++)
+        {
+            float[] v = Normal(x.Length);
+            double numeric = (loss(Step(x, v, eps)) - loss(Step(x, v, -eps))) / (2 * eps);
+            Assert.That(numeric, Is.EqualTo(Dot(gradient, v)).Within(2e-2 * gradientNorm), $"direction {direction}");
+        }
+    }
+
     public static Tensor Floats(IBackend backend, float[] values, params int[] shape)
     {
         var tensor = backend.Allocate(DType.F32, shape);
