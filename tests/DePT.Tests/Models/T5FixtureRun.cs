@@ -34,14 +34,8 @@ internal static class T5FixtureRun
             results.ExpectedGeneratedIds = fixture.Ints("generated_ids");
         }
 
-        int[] sr = fixture.Shape("lowrank_a");
-        using var prompt = fixture.UploadFloats(backend, "prompt", DType.F32, 1, m, d);
-        using var lowRankA = fixture.UploadFloats(backend, "lowrank_a", DType.F32, 1, sr[0], sr[1]);
-        using var lowRankB = fixture.UploadFloats(backend, "lowrank_b", DType.F32, 1, sr[1], d);
-        var prompts = PromptParameters.Decomposed(prompt, lowRankA, lowRankB, fixture.LowRankScale);
-        using var inputsEmbeds = backend.Allocate(dtype, batch, m + length, d);
-        backend.PromptInputForward(inputsEmbeds, ids, model.Embeddings, prompts, null, 1f);
-        results.Add("inputs_embeds", inputsEmbeds, fixture);
+        using var dept = FixturePrompt.Create(backend, fixture, ids, model.Embeddings, dtype, m, d, results);
+        var inputsEmbeds = dept.InputsEmbeds;
         using var promptedMask = fixture.UploadInts(backend, "prompted_attention_mask");
         using (var encoded = model.Encode(inputsEmbeds, promptedMask)) results.Add("encoder_last_hidden_state", encoded, fixture);
         using (var logits = model.ComputeLogits(inputsEmbeds, promptedMask, decoderInputIds)) results.Add("logits", logits, fixture);
@@ -55,14 +49,7 @@ internal static class T5FixtureRun
         results.Add("grad_inputs_embeds", dInputs, fixture);
         results.PaddedGradient = PaddedRows(dInputs.ToFloatArray(), fixture.Ints("prompted_attention_mask"), d);
 
-        using var dPrompt = backend.Allocate(DType.F32, prompt.Shape.ToArray());
-        using var dA = backend.Allocate(DType.F32, lowRankA.Shape.ToArray());
-        using var dB = backend.Allocate(DType.F32, lowRankB.Shape.ToArray());
-        foreach (var gradient in new[] { dPrompt, dA, dB }) backend.Fill(gradient, 0f);
-        backend.PromptInputBackward(new PromptGradients(dPrompt, dA, dB), dInputs, prompts, null);
-        results.Add("grad_prompt", dPrompt, fixture);
-        results.Add("grad_lowrank_a", dA, fixture);
-        results.Add("grad_lowrank_b", dB, fixture);
+        dept.AddGradients(dInputs, fixture, results);
         return results;
     }
 
