@@ -12,6 +12,7 @@ Every kernel is extern "C" with one by-value argument struct; see each header fo
 #include "activation.cuh"  // defines: act_forward, act_backward, gated_act_forward, gated_act_backward
 #include "norm.cuh"        // defines: rmsnorm_forward, rmsnorm_backward, layernorm_forward, layernorm_backward
 #include "embedding.cuh"   // defines: embedding_lookup, embedding_add_positions, relative_position_bias
+#include "rotary.cuh"      // defines: RotaryArgs, rotary_embedding
 #include "attention.cuh"   // defines: attention_permute_in, attention_permute_out, attention_softmax_forward, attention_softmax_backward
 #include "linear.cuh"      // defines: linear_epilogue, linear_bias_grad
 #include "loss.cuh"        // defines: softmax_cross_entropy, argmax_rows

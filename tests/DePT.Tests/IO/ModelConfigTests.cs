@@ -188,7 +188,7 @@ public sealed class ModelConfigTests
     public void BertHiddenActNamesMapToActivations(string name, ActivationFunction expected) =>
         Assert.That(((BertConfig)ModelConfig.Parse(WithField(MiniLM, "hidden_act", $"\"{name}\""), Source)).HiddenAct, Is.EqualTo(expected));
 
-    [TestCase("llama")]
+    [TestCase("gpt2")]
     [TestCase("T5")]
     public void UnknownModelTypeNamesTheValueTheFileAndTheSupportedTypes(string modelType)
     {
