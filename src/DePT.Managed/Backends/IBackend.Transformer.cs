@@ -123,4 +123,7 @@ public partial interface IBackend
 
     /// <summary>cache (B, Tcap, d)[:, position : position + Tn, :] = rows (B, Tn, d): appends to a KV cache.</summary>
     void WriteRows(Tensor cache, Tensor rows, int position);
+
+    /// <summary>rows (B, Tn, d) = cache (B, Tcap, d)[:, position : position + Tn, :]: e.g. the last position's hidden state.</summary>
+    void ReadRows(Tensor rows, Tensor cache, int position);
 }

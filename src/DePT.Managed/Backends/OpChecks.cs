@@ -315,8 +315,8 @@ internal static class OpChecks
         return (n, vocab);
     }
 
-    /// <summary>Cache append: cache (B, Tcap, d), rows (B, Tn, d), position + Tn ≤ Tcap.</summary>
-    public static (int B, int Rows, int Capacity, int D) WriteRows(string op, Device device, Tensor cache, Tensor rows, int position)
+    /// <summary>Rows written to or read from a cache: cache (B, Tcap, d), rows (B, Tn, d), position + Tn ≤ Tcap.</summary>
+    public static (int B, int Rows, int Capacity, int D) CacheRows(string op, Device device, Tensor cache, Tensor rows, int position)
     {
         Float(op, "cache", cache, device);
         Rank(op, "cache", cache, 3);

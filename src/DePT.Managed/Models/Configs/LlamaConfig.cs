@@ -33,7 +33,8 @@ public sealed class LlamaConfig : ModelConfig
         bool attentionBias = reader.OptionalBool("attention_bias", false);
         HasQueryKeyValueBias = modelType == "qwen2" || attentionBias;
         HasOutputBias = modelType != "qwen2" && attentionBias;
-        HasFeedForwardBias = reader.OptionalBool("mlp_bias", false);
+        if (reader.OptionalBool("mlp_bias", false))
+            throw reader.Error("mlp_bias", "is true; feed-forward biases are not supported (no released Llama, Mistral or Qwen2 checkpoint has them).");
         bool windowed = modelType == "mistral" || reader.OptionalBool("use_sliding_window", false);
         SlidingWindow = windowed && reader.Has("sliding_window") ? reader.OptionalPositiveInt("sliding_window", 1) : null;
         BosTokenId = reader.OptionalTokenIds("bos_token_id", VocabSize).FirstOrDefault(-1);
@@ -79,9 +80,6 @@ public sealed class LlamaConfig : ModelConfig
 
     /// <summary>Whether the output projection has a bias (Llama with <c>attention_bias</c>).</summary>
     public bool HasOutputBias { get; }
-
-    /// <summary><c>mlp_bias</c> (default false): biases on gate, up and down projections.</summary>
-    public bool HasFeedForwardBias { get; }
 
     /// <summary>Mistral's (or Qwen2's, with <c>use_sliding_window</c>) attention window; null when attention is global. Sequences longer than it are refused.</summary>
     public int? SlidingWindow { get; }
