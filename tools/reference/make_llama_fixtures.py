@@ -7,7 +7,7 @@ q/k/v biases and a tied head) this script writes, under <out>/<name>/:
   generation_config.json                     written by save_pretrained; not used by the tests
   fixture.safetensors                        inputs, outputs, loss, gradients, greedy generation (format below)
 
-The batch is LEFT-padded (lengths 7, 5, 3 padded to 7), with position ids counted over attended rows
+The batch is LEFT-padded (lengths 7, 5, 4 padded to 7), with position ids counted over attended rows
 (cumsum(mask) - 1, padded rows 1, as transformers' generate() makes them). The DePT input puts m prompt rows first (PEFT's
 placement for causal LMs) and adds scale * A[j] B to the j-th real token of each example, whatever its padding (the
 row offset of DePT.NET's fused input op); labels are the last three real tokens of each example, -100 elsewhere and on
@@ -57,8 +57,10 @@ LOWRANK_RANK = 2  # r
 LOWRANK_MAX_LEN = 8  # s
 LOWRANK_ALPHA = 8.0
 LOWRANK_SCALE = LOWRANK_ALPHA / math.sqrt(LOWRANK_RANK)
-LENGTHS = (7, 5, 3)  # left-padded to max(LENGTHS)
-TARGET_TOKENS = 3  # the last 3 real tokens of each example are labelled
+LENGTHS = (7, 5, 4)  # left-padded to max(LENGTHS)
+# The last 3 tokens of each example are labelled; never an example's first token, which the row before it (padding or a
+# prompt row) would have to predict, so no padded row is scored and its gradient is exactly 0.
+TARGET_TOKENS = 3
 IGNORE_INDEX = -100
 MAX_NEW_TOKENS = 16
 VOCAB = 96
@@ -272,6 +274,7 @@ def make_inputs(case: Case, seed: int, word_embedding_std: float) -> dict:
     generator = torch.Generator().manual_seed(seed + 2)
     batch, length, d = len(LENGTHS), max(LENGTHS), case.config["hidden_size"]
     check(length <= LOWRANK_MAX_LEN, "input length exceeds lowrank_max_len")
+    check(min(LENGTHS) > TARGET_TOKENS, "an example's first token would be labelled")
     input_ids = torch.full((batch, length), PAD_ID, dtype=torch.int64)
     attention_mask = torch.zeros((batch, length), dtype=torch.int64)
     labels = torch.full((batch, length), IGNORE_INDEX, dtype=torch.int64)
