@@ -92,6 +92,16 @@ public sealed class AdamW : IDisposable
         return (float)Math.Max(0.0, (double)(total - step) / Math.Max(1, total - warmup));
     }
 
+    /// <summary>Each group's learning rate at step <paramref name="step"/> (its peak rate × <see cref="LearningRateScale"/>), in group order.</summary>
+    public IReadOnlyList<(string Group, float LearningRate)> GroupLearningRates(int step)
+    {
+        float scale = LearningRateScale(step);
+        var rates = new List<(string, float)>();
+        foreach (var entry in _entries)
+            if (!rates.Exists(r => r.Item1 == entry.Group.Name)) rates.Add((entry.Group.Name, entry.Group.LearningRate * scale));
+        return rates;
+    }
+
     /// <summary>
     /// One optimiser step: the global squared norm of every gradient of every group (when MaxGradNorm &gt; 0), then
     /// the AdamW update of each parameter with its group's learning rate × <see cref="LearningRateScale"/>, its
