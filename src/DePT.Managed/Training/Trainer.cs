@@ -123,6 +123,7 @@ public static class Trainer
     {
         string folder = CheckpointFolder.Locate(last)
             ?? throw new InvalidOperationException($"there is nothing to resume: '{last}' holds no checkpoint.");
+        CheckpointFolder.ReadInfo(folder);   // refuses a checkpoint.json of a newer format before anything is restored
         var state = TrainingState.Load(Path.Combine(folder, CheckpointFolder.StateFileName));
         if (state.RngSeed != (ulong)options.Seed)
             throw new InvalidOperationException($"the checkpoint '{folder}' was trained with seed {state.RngSeed}; resume it with that seed, not {options.Seed}.");
