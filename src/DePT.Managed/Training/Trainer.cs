@@ -72,7 +72,7 @@ public static class Trainer
         {
             if (cancellation.IsCancellationRequested)
             {
-                if (!saved) SaveLast(task, last, run, options.Seed, lastEvaluation);
+                if (!saved) SaveLast(task, last, run, options.Seed, null);   // this step was not evaluated
                 observer?.OnMessage($"stopped at step {optimizer.StepCount} on request; '{last}' holds the state to resume from.");
                 return Finish(TrainingOutcome.Cancelled);
             }

@@ -68,6 +68,19 @@ public class CheckpointFolderTests
     }
 
     [Test]
+    public void AfterACrashLeftOnlyNameOld_ItIsKeptUntilTheNewFolderIsInPlace()
+    {
+        CheckpointFolder.Write(_path, Files(("a.txt", "kept")), null, Info(4, 0.5));
+        Directory.Move(_path, _path + ".old");
+        File.WriteAllText(_path, "a file where the folder goes");   // the final rename fails
+
+        Assert.That(() => CheckpointFolder.Write(_path, Files(("a.txt", "new")), null, Info(5, 0.5)), Throws.InstanceOf<IOException>());
+
+        Assert.That(CheckpointFolder.Locate(_path), Is.EqualTo(Path.GetFullPath(_path) + ".old"), "the only complete checkpoint survives a failed swap");
+        Assert.That(CheckpointFolder.ReadInfo(_path + ".old").Step, Is.EqualTo(4));
+    }
+
+    [Test]
     public void Locate_PrefersTheFolder_AndIgnoresOnesWithoutCheckpointJson()
     {
         Assert.That(CheckpointFolder.Locate(_path), Is.Null);

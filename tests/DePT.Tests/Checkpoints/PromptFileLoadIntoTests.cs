@@ -100,6 +100,8 @@ public class PromptFileLoadIntoTests
         Assert.That(() => PromptFile.LoadInto(_path, pt, model), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("PromptTuning"));
 
         using var otherScale = RandomDept(alpha: 4f);
+        float[] before = otherScale.Prompt.ToFloatArray();
         Assert.That(() => PromptFile.LoadInto(_path, otherScale, model), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("scale"));
+        Assert.That(otherScale.Prompt.ToFloatArray(), Is.EqualTo(before), "a refused file copies nothing, the prompt rows included");
     }
 }

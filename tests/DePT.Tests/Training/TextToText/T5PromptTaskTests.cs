@@ -1,3 +1,4 @@
+using DePT.Checkpoints;
 using DePT.Data;
 using DePT.Metrics;
 using DePT.Prompts;
@@ -113,6 +114,33 @@ public class T5PromptTaskTests
         using var shortPrompt = new DecomposedPrompt(rig.Model.Backend, 2, rig.Model.Config.ModelDim, maxLength: TrainerRigs.T5InputLength - 1, 2, 1);
         Assert.That(() => new T5PromptTask(rig.Model, shortPrompt, rig.Tokenizer, new ExampleBatcher(rig.Tokenizer, TrainerRigs.T5InputLength, 4), rig.Identity, new AdamWSettings()),
             Throws.ArgumentException.With.Message.Contains($"s={TrainerRigs.T5InputLength - 1}"));
+    }
+
+    [Test]
+    public void SavedParameters_LoadIntoAnotherTask_OfTheSameModelOnly()
+    {
+        string folder = Directory.CreateTempSubdirectory("dept-t5-task-").FullName;
+        try
+        {
+            using var trained = new T5Rig(Folder, 36, 10);
+            trained.Task.AccumulateGradients(trained.Task.Encode(TrainerRigs.Sentences(2, 15, textToText: true), [0, 1]));
+            trained.Task.Optimizer.Step();
+            trained.Task.SaveParameters(folder);
+            Assert.That(Directory.GetFiles(folder).Select(Path.GetFileName), Is.EquivalentTo(new[] { T5PromptTask.PromptFileName, "prompt.json" }));
+
+            using var other = new T5Rig(Folder, 37, 10);
+            Assert.That(other.Values(), Is.Not.EqualTo(trained.Values()));
+            other.Task.LoadParameters(folder);
+            Assert.That(other.Values(), Is.EqualTo(trained.Values()));
+
+            using var foreign = new T5PromptTask(other.Model, other.Prompt, other.Tokenizer, new ExampleBatcher(other.Tokenizer, TrainerRigs.T5InputLength, 4),
+                other.Identity with { LayerCount = 3 }, new AdamWSettings());
+            Assert.That(() => foreign.LoadParameters(folder), Throws.TypeOf<PromptModelMismatchException>().With.Message.Contains("layers=3"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>Macro F1 over the label words by hand: a generation that is no label word predicts no class.</summary>

@@ -209,6 +209,24 @@ public class TrainerCheckpointTests
     }
 
     [Test]
+    public void CancelledBetweenEvaluations_SavesLastWithoutClaimingAnEvaluation()
+    {
+        using var task = new ScriptedTask(9);
+        using var cancellation = new CancellationTokenSource();
+        var result = Run.Run(task, Train, Validation, new TrainerOptions(9, 2, _output, EvaluateEvery: 3, MetricKind.Accuracy, Seed),
+            observer: RecordingObserver.CancellingAt(4, cancellation), cancellation: cancellation.Token);
+
+        Assert.That((result.Outcome, result.Step, result.BestStep), Is.EqualTo((TrainingOutcome.Cancelled, 4, (int?)3)));
+        var info = CheckpointFolder.ReadInfo(Last);
+        Assert.That(info.Step, Is.EqualTo(4));
+        Assert.That(info.Metrics, Is.Empty, "step 4 was not evaluated; the step-3 metrics are best/'s");
+        Assert.That(ScriptedTask.Saved(Last), Is.EqualTo(task.Values));
+        var state = TrainingState.Load(Path.Combine(Last, CheckpointFolder.StateFileName));
+        Assert.That((state.Step, state.BestMetric), Is.EqualTo((4, (double?)0.03)));
+        Assert.That(CheckpointFolder.ReadInfo(Best).Step, Is.EqualTo(3));
+    }
+
+    [Test]
     public void CancelledBeforeTheFirstStep_WritesNothing()
     {
         using var task = new ScriptedTask(4);
