@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DePT.Backends;
 using DePT.Data;
 using DePT.Data.Sources;
 using DePT.Demo;
@@ -31,13 +32,7 @@ internal static class DemoCommand
     {
         try
         {
-            var kind = device?.ToLowerInvariant() switch
-            {
-                null => CudaProbe.Run().IsAvailable ? DeviceKind.Cuda : DeviceKind.Cpu,
-                "cpu" => DeviceKind.Cpu,
-                "cuda" => DeviceKind.Cuda,
-                _ => throw new ArgumentException($"--device must be cpu or cuda; got \"{device}\"."),
-            };
+            var kind = BackendFactory.ParseKind(device);
             var defaults = SentimentDemoOptions.For(kind);
             var options = defaults with
             {
