@@ -36,7 +36,7 @@ public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Mom
     private const string Kind = "dept_training_state";
 
     /// <summary>Downloads <paramref name="optimizer"/>'s moments and step (after waiting for <paramref name="backend"/>) with the run's position.</summary>
-    public static TrainingState Capture(IBackend backend, AdamW optimizer, int[] dataOrder, int dataCursor, int dataEpoch, ulong rngSeed, ulong rngCounter, double? bestMetric)
+    public static TrainingState Capture(IBackend backend, IOptimizer optimizer, int[] dataOrder, int dataCursor, int dataEpoch, ulong rngSeed, ulong rngCounter, double? bestMetric)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(optimizer);

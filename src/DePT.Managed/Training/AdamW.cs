@@ -13,7 +13,7 @@ namespace DePT.Training;
 /// The groups carry their own learning rates; <see cref="AdamWSettings.PromptLearningRate"/> and
 /// <see cref="AdamWSettings.LowRankLearningRate"/> are what the caller builds DePT's two groups with.
 /// </remarks>
-public sealed class AdamW : IDisposable
+public sealed class AdamW : IOptimizer, IDisposable
 {
     private readonly IBackend _backend;
     private readonly AdamWSettings _settings;
@@ -131,6 +131,13 @@ public sealed class AdamW : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var entry in _entries) _backend.Fill(entry.Parameter.Gradient, 0f);
+    }
+
+    /// <inheritdoc />
+    public void Restore(Checkpoints.TrainingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Restore(this);
     }
 
     /// <summary>Frees the moments and the norm (the parameters and gradients belong to the caller).</summary>

@@ -15,7 +15,7 @@ public interface ITrainingTask
     IBackend Backend { get; }
 
     /// <summary>The optimiser over every trainable part; its state is what a training checkpoint saves.</summary>
-    AdamW Optimizer { get; }
+    IOptimizer Optimizer { get; }
 
     /// <summary>The metrics <see cref="Evaluate"/> reports; the trainer refuses to select by any other.</summary>
     IReadOnlyList<MetricKind> Metrics { get; }

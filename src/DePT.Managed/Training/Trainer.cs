@@ -135,7 +135,7 @@ public static class Trainer
         if (!order.CurrentPermutation.AsSpan().SequenceEqual(state.DataOrder))
             throw new InvalidOperationException($"the checkpoint '{folder}' was trained on a data order this seed and training set do not give; was the training file changed?");
         task.LoadParameters(folder);
-        state.Restore(task.Optimizer);
+        task.Optimizer.Restore(state);
         int? bestStep = CheckpointFolder.Locate(best) is { } bestFolder ? CheckpointFolder.ReadInfo(bestFolder).Step : null;
         observer?.OnMessage($"resuming from '{folder}' at step {state.Step} (epoch {state.DataEpoch}, example {state.DataCursor} of {trainCount}).");
         return new RunPosition(order, state.BestMetric ?? double.NaN, bestStep);

@@ -45,7 +45,7 @@ public sealed class ClassificationTask : ITrainingTask
     public IBackend Backend => _classifier.Encoder.Backend;
 
     /// <inheritdoc />
-    public AdamW Optimizer => _classifier.Optimizer;
+    public IOptimizer Optimizer => _classifier.Optimizer;
 
     /// <inheritdoc />
     public IReadOnlyList<MetricKind> Metrics { get; }

@@ -33,6 +33,7 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
     private readonly LabelSet? _labelWords;
     private readonly ulong _dropoutSeed;
     private readonly bool _dropout;
+    private readonly AdamW _optimizer;
 
     /// <summary>Builds the optimiser over the prompt's groups.</summary>
     /// <param name="model">The frozen T5.</param>
@@ -65,7 +66,7 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
         _labelWords = labelWords;
         _dropout = dropout;
         _dropoutSeed = dropoutSeed;
-        Optimizer = new AdamW(model.Backend, prompt.OptimizerGroups(optimizer), optimizer);
+        _optimizer = new AdamW(model.Backend, prompt.OptimizerGroups(optimizer), optimizer);
         var metrics = new List<MetricKind> { MetricKind.ExactMatch, MetricKind.TokenF1 };
         if (labelWords is not null)
         {
@@ -79,7 +80,7 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
     public IBackend Backend => _model.Backend;
 
     /// <inheritdoc />
-    public AdamW Optimizer { get; }
+    public IOptimizer Optimizer => _optimizer;
 
     /// <inheritdoc />
     public IReadOnlyList<MetricKind> Metrics { get; }
@@ -164,7 +165,7 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
     public void LoadParameters(string folder) => PromptFile.LoadInto(Path.Combine(folder, PromptFileName), _prompt, _identity);
 
     /// <summary>Frees the optimiser's state.</summary>
-    public void Dispose() => Optimizer.Dispose();
+    public void Dispose() => _optimizer.Dispose();
 
     private static int? ClassOf(LabelSet words, string text)
     {
