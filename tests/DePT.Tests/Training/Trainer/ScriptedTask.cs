@@ -21,6 +21,7 @@ internal sealed class ScriptedTask : ITrainingTask, IDisposable
     public const string FileName = "parameter.safetensors";
     private const string TensorName = "w";
     private readonly Tensor _value, _gradient;
+    private readonly AdamW _optimizer;
 
     public ScriptedTask(int steps, ulong initSeed = 1)
     {
@@ -32,11 +33,11 @@ internal sealed class ScriptedTask : ITrainingTask, IDisposable
         _value.CopyFrom(Enumerable.Range(0, Size).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray());
         _gradient.CopyFrom(new float[Size]);
         var settings = new AdamWSettings(WarmupSteps: 0, TotalSteps: steps);
-        Optimizer = new AdamW(cpu, [new ParameterGroup("w", 0.1f, [new TrainableTensor(TensorName, _value, _gradient)])], settings);
+        _optimizer = new AdamW(cpu, [new ParameterGroup("w", 0.1f, [new TrainableTensor(TensorName, _value, _gradient)])], settings);
     }
 
     public IBackend Backend { get; }
-    public AdamW Optimizer { get; }
+    public IOptimizer Optimizer => _optimizer;
     public IReadOnlyList<MetricKind> Metrics { get; } = [MetricKind.Accuracy, MetricKind.MacroF1];
 
     /// <summary>The loss of 1-based step k; null for the real ½‖w − 1‖².</summary>
@@ -97,7 +98,7 @@ internal sealed class ScriptedTask : ITrainingTask, IDisposable
 
     public void Dispose()
     {
-        Optimizer.Dispose();
+        _optimizer.Dispose();
         _value.Dispose();
         _gradient.Dispose();
     }
