@@ -1,0 +1,100 @@
+using DePT.Backends.Cpu;
+using DePT.Distributed;
+using DePT.Tests.IO;
+using DePT.Training;
+
+namespace DePT.Tests.Distributed;
+
+/// <summary>
+/// <see cref="DataParallelTask"/> over CPU replicas joined by <see cref="HostCollective"/>, against one task on the whole
+/// batch (dropout off): the same loss at every step and the same parameters after, whatever the shard sizes.
+/// </summary>
+public class DataParallelCpuTests
+{
+    private const int Steps = 6;
+
+    [TestCase(RigKind.BertClassification, 2, 7)]
+    [TestCase(RigKind.T5TextToText, 2, 7)]
+    [TestCase(RigKind.BertClassification, 3, 8)]
+    [TestCase(RigKind.T5TextToText, 3, 2)]   // the third rank gets no rows
+    public void ReplicasFollowTheSingleTaskOnTheWholeBatch(RigKind kind, int ranks, int batchSize)
+    {
+        var examples = DataParallelRig.Examples(Steps * 8, seed: 5);
+        using var single = new DataParallelRig(kind, new CpuBackend(), initSeed: 7);
+        var replicas = Enumerable.Range(0, ranks).Select(r => new DataParallelRig(kind, new CpuBackend(), initSeed: 7 + 100UL * (ulong)r)).ToList();
+        try
+        {
+            using var collective = new HostCollective(ranks);
+            var parallel = new DataParallelTask([.. replicas.Select(r => r.Task)], collective);
+            Assert.That(replicas[1].Values(), Is.EqualTo(single.Values()), "rank 1 was drawn from another seed and takes rank 0's values");
+
+            for (int step = 0; step < Steps; step++)
+            {
+                int[] rows = [.. Enumerable.Range(step * batchSize, batchSize)];
+                float expected = Step(single.Task, examples, rows);
+                float actual = Step(parallel, examples, rows);
+                Assert.That(actual, Is.EqualTo(expected).Within(1e-3).Percent, $"loss (relative 1e-5) of step {step + 1}");
+            }
+
+            float[] reference = single.Values();
+            foreach (var replica in replicas)
+                Assert.That(replica.Values(), Is.EqualTo(reference).Within(1e-5f), "every replica ends where the single task does");
+            Assert.That(parallel.Optimizer.StepCount, Is.EqualTo(Steps));
+        }
+        finally
+        {
+            foreach (var replica in replicas) replica.Dispose();
+        }
+    }
+
+    [Test]
+    public void T5Shards_AreWeightedByTargetTokens_NotRows()
+    {
+        using var rig = new DataParallelRig(RigKind.T5TextToText, new CpuBackend(), initSeed: 3);
+        var batch = rig.Task.Encode(DataParallelRig.Examples(6, seed: 9), [0, 1, 2, 3, 4, 5]);
+        int tokens = 0;
+        foreach (int m in batch.Targets!.AttentionMask) tokens += m;
+
+        Assert.That(rig.Task.LossTermCount(batch), Is.EqualTo(tokens));
+        Assert.That(tokens, Is.Not.EqualTo(6 * batch.Targets.SequenceLength), "the rows' targets differ in length, so padding is excluded");
+    }
+
+    [Test]
+    public void Checkpoints_AreWrittenFromRankZero_AndLoadIntoEveryRank()
+    {
+        var examples = DataParallelRig.Examples(8, seed: 1);
+        using var a = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed: 1);
+        using var b = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed: 1);
+        using var other = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed: 2);
+        using var collective = new HostCollective(2);
+        var parallel = new DataParallelTask([a.Task, b.Task], collective);
+        Step(parallel, examples, [0, 1, 2, 3, 4]);
+        using var folder = new TemporaryFolder();
+
+        other.Task.SaveParameters(folder.Path);
+        parallel.LoadParameters(folder.Path);
+
+        Assert.That(a.Values(), Is.EqualTo(other.Values()));
+        Assert.That(b.Values(), Is.EqualTo(other.Values()));
+    }
+
+    [Test]
+    public void Construction_RefusesRanksThatDoNotMatch()
+    {
+        using var bert = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed: 1);
+        using var t5 = new DataParallelRig(RigKind.T5TextToText, new CpuBackend(), initSeed: 1);
+        using var two = new HostCollective(2);
+        using var three = new HostCollective(3);
+
+        Assert.That(() => new DataParallelTask([bert.Task, t5.Task], two), Throws.ArgumentException.With.Message.Contains("rank 1 trains"));
+        Assert.That(() => new DataParallelTask([bert.Task, bert.Task], three), Throws.ArgumentException.With.Message.Contains("collective of 3 ranks"));
+        Assert.That(() => new DataParallelTask([], new HostCollective(1)), Throws.ArgumentException);
+    }
+
+    private static float Step(ITrainingTask task, IReadOnlyList<DePT.Data.Example> examples, int[] rows)
+    {
+        float loss = task.AccumulateGradients(task.Encode(examples, rows));
+        task.Optimizer.Step();
+        return loss;
+    }
+}
