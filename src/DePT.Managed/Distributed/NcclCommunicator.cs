@@ -36,12 +36,12 @@ public sealed unsafe class NcclCommunicator : IDisposable
     /// <summary>The number of ranks.</summary>
     public int RankCount { get; }
 
-    /// <summary>The NCCL library's version (2.28.3 for code 22803).</summary>
+    /// <summary>The NCCL library's version (2.28.3 for code 22803; before 2.9 the code was major·1000 + minor·100 + patch).</summary>
     /// <exception cref="DllNotFoundException">libnccl.so.2 was not found; the message lists where it was looked for.</exception>
     public static Version LibraryVersion()
     {
         NcclException.ThrowIfFailed(Nccl.ncclGetVersion(out int code));
-        return new Version(code / 10000, code / 100 % 100, code % 100);
+        return code >= 10000 ? new Version(code / 10000, code / 100 % 100, code % 100) : new Version(code / 1000, code / 100 % 10, code % 100);
     }
 
     /// <summary>One communicator per backend, rank r on <paramref name="backends"/>[r] (ncclCommInitAll): every rank in this process, one device each.</summary>

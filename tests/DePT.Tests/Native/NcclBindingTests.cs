@@ -15,8 +15,11 @@ public partial class NcclBindingTests
         Environment.SetEnvironmentVariable(NcclEnvironment.NvlsVariable, "1");
         setenv(NcclEnvironment.NvlsVariable, "1", 1);   // as if the user had asked for NVLS
 
-        RuntimeHelpers.RunClassConstructor(typeof(Nccl).TypeHandle);
-        NcclEnvironment.DisableNvlinkMulticast();   // idempotent; the class constructor ran it at most once
+        // Nccl's static constructor runs it before any call: the class has one and is not beforefieldinit, so the
+        // runtime must run it before the first call to any of its methods. It may have run already in this process.
+        Assert.That(typeof(Nccl).TypeInitializer, Is.Not.Null);
+        Assert.That(typeof(Nccl).Attributes & TypeAttributes.BeforeFieldInit, Is.EqualTo((TypeAttributes)0));
+        NcclEnvironment.DisableNvlinkMulticast();
 
         Assert.That(Marshal.PtrToStringUTF8(getenv(NcclEnvironment.NvlsVariable)), Is.EqualTo("0"), "what NCCL's getenv sees");
         Assert.That(Environment.GetEnvironmentVariable(NcclEnvironment.NvlsVariable), Is.EqualTo("0"), "what child processes inherit");
