@@ -51,9 +51,12 @@ public static class CheckpointFolder
             Directory.Delete(staging, recursive: true);
             throw;
         }
-        if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
-        if (Directory.Exists(full)) Directory.Move(full, previous);
-        Directory.Move(staging, full);
+        if (Directory.Exists(full))
+        {
+            if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);   // full is complete: the older copy can go
+            Directory.Move(full, previous);
+        }
+        Directory.Move(staging, full);   // a name.old left alone by a crash is kept until the new folder is in place
         if (Directory.Exists(previous)) Directory.Delete(previous, recursive: true);
     }
 

@@ -154,11 +154,11 @@ public static class PromptFile
     private static void Assign(SoftPrompt prompt, PromptFileContents contents, string weightsPath)
     {
         var c = contents.Config;
+        if (prompt is DecomposedPrompt { Scale: var scale } && scale != c.Scale)   // checked before anything is copied
+            throw new CheckpointFormatException($"'{ConfigPath(weightsPath)}': scale {c.Scale} does not follow from alpha {c.Alpha} and rank {c.Rank} ({scale}).");
         prompt.Prompt.CopyFrom(contents.Prompt);
         if (prompt is DecomposedPrompt dept)
         {
-            if (dept.Scale != c.Scale)
-                throw new CheckpointFormatException($"'{ConfigPath(weightsPath)}': scale {c.Scale} does not follow from alpha {c.Alpha} and rank {c.Rank} ({dept.Scale}).");
             dept.LowRankA.CopyFrom(contents.LowRankA);
             dept.LowRankB.CopyFrom(contents.LowRankB);
         }

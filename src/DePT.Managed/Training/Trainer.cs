@@ -72,7 +72,7 @@ public static class Trainer
         {
             if (cancellation.IsCancellationRequested)
             {
-                if (!saved) SaveLast(task, last, run, options.Seed, lastEvaluation);
+                if (!saved) SaveLast(task, last, run, options.Seed, null);   // this step was not evaluated
                 observer?.OnMessage($"stopped at step {optimizer.StepCount} on request; '{last}' holds the state to resume from.");
                 return Finish(TrainingOutcome.Cancelled);
             }
@@ -123,6 +123,7 @@ public static class Trainer
     {
         string folder = CheckpointFolder.Locate(last)
             ?? throw new InvalidOperationException($"there is nothing to resume: '{last}' holds no checkpoint.");
+        CheckpointFolder.ReadInfo(folder);   // refuses a checkpoint.json of a newer format before anything is restored
         var state = TrainingState.Load(Path.Combine(folder, CheckpointFolder.StateFileName));
         if (state.RngSeed != (ulong)options.Seed)
             throw new InvalidOperationException($"the checkpoint '{folder}' was trained with seed {state.RngSeed}; resume it with that seed, not {options.Seed}.");
