@@ -79,6 +79,32 @@ public class DataParallelCpuTests
     }
 
     [Test]
+    public void Trainer_OverReplicas_FollowsTheSingleTask_AndResumesIntoEveryRank()
+    {
+        var train = DataParallelRig.Examples(40, seed: 11);
+        var validation = DataParallelRig.Examples(6, seed: 12);
+        using var folder = new TemporaryFolder();
+        TrainerOptions Options(string run, int steps) => new(steps, BatchSize: 5, Path.Combine(folder.Path, run), EvaluateEvery: 2);
+        using var single = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed: 7);
+        DePT.Training.Trainer.Run(single.Task, train, validation, Options("single", 4));
+
+        float[][] Parallel(int steps, bool resume, ulong initSeed)
+        {
+            using var a = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed);
+            using var b = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed + 1);
+            using var collective = new HostCollective(2);
+            var result = DePT.Training.Trainer.Run(new DataParallelTask([a.Task, b.Task], collective), train, validation, Options("parallel", steps), resume);
+            Assert.That(result.Outcome, Is.EqualTo(TrainingOutcome.Completed));
+            return [a.Values(), b.Values()];
+        }
+        Parallel(steps: 2, resume: false, initSeed: 7);
+        var resumed = Parallel(steps: 4, resume: true, initSeed: 30);   // fresh replicas: the checkpoint and moments reach both
+
+        Assert.That(resumed[0], Is.EqualTo(single.Values()).Within(1e-5f));
+        Assert.That(resumed[1], Is.EqualTo(resumed[0]));
+    }
+
+    [Test]
     public void Construction_RefusesRanksThatDoNotMatch()
     {
         using var bert = new DataParallelRig(RigKind.BertClassification, new CpuBackend(), initSeed: 1);
