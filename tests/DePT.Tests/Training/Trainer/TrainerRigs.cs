@@ -1,4 +1,5 @@
 using System.Text;
+using DePT.Backends;
 using DePT.Backends.Cpu;
 using DePT.Checkpoints;
 using DePT.Data;
@@ -107,9 +108,9 @@ internal interface ITrainerRig : IDisposable
 /// <summary>A DePT prompt + head classification task on the BERT fixture; <c>initSeed</c> draws the prompt, A and the head.</summary>
 internal sealed class ClassificationRig : ITrainerRig
 {
-    public ClassificationRig(string folder, ulong initSeed, int steps, ModelIdentity? identity = null)
+    public ClassificationRig(string folder, ulong initSeed, int steps, ModelIdentity? identity = null, IBackend? backend = null)
     {
-        var cpu = new CpuBackend();
+        var cpu = backend ?? new CpuBackend();
         Model = BertModel.Load(cpu, folder, DType.F32);
         Identity = identity ?? TrainerRigs.IdentityOf(folder, "bert", "embeddings.word_embeddings.weight");
         Prompt = new DecomposedPrompt(cpu, TrainerRigs.PromptLength, Model.Config.HiddenSize, TrainerRigs.BertInputLength, TrainerRigs.Rank, lowRankSeed: initSeed);
@@ -146,9 +147,9 @@ internal sealed class ClassificationRig : ITrainerRig
 /// <summary>A DePT T5 text-to-text task on the grown T5 fixture; <c>initSeed</c> draws the prompt and A.</summary>
 internal sealed class T5Rig : ITrainerRig
 {
-    public T5Rig(string folder, ulong initSeed, int steps, LabelSet? labelWords = null, bool dropout = true)
+    public T5Rig(string folder, ulong initSeed, int steps, LabelSet? labelWords = null, bool dropout = true, IBackend? backend = null)
     {
-        var cpu = new CpuBackend();
+        var cpu = backend ?? new CpuBackend();
         Model = T5Model.Load(cpu, folder, DType.F32);
         Identity = TrainerRigs.IdentityOf(folder, "t5", "shared.weight");
         Tokenizer = TrainerRigs.T5Tokenizer();
