@@ -96,12 +96,14 @@ public class NcclGpuTests : GpuFixture
         {
             parallel = Losses(new DataParallelTask([rank0.Task, rank1.Task], collective), examples);
             Assert.That(rank1.Values(), Is.EqualTo(rank0.Values()), "the replicas stay identical, bit for bit");
-            Assert.That(rank0.Values(), Is.EqualTo(singleValues).Within(1e-4f), "and end where the one-GPU run does");
+            Assert.That(rank0.Values(), Is.EqualTo(singleValues).Within(1e-3f), "and end where the one-GPU run does");
         }
         TestContext.Out.WriteLine($"{kind} 1 GPU:  {string.Join(" ", single.Select(l => l.ToString("F6")))}");
         TestContext.Out.WriteLine($"{kind} 2 GPUs: {string.Join(" ", parallel.Select(l => l.ToString("F6")))}");
-        // fp32; the shards sum the prompt gradient over their rows before NCCL sums the shards: other rounding, 1e-5 relative
-        Assert.That(parallel, Is.EqualTo(single).Within(1e-3).Percent);
+        // fp32 with other rounding (cuBLAS tiles a shard's rows otherwise, the shards sum the prompt gradient over fewer rows
+        // before NCCL adds them), which AdamW carries from step to step: 1e-4 relative. Weighting shards by rows instead of
+        // target tokens is off by 3e-3 at the first step.
+        Assert.That(parallel, Is.EqualTo(single).Within(1e-2).Percent);
     }
 
     /// <summary>Device 1, or the test is skipped saying why.</summary>
