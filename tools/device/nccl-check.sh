@@ -10,6 +10,7 @@ set -uo pipefail
 out=${OUT:-/tmp/dept-nccl-check}
 mkdir -p "$out"
 export DEPT_KERNEL_CACHE=/tmp/dept-kernel-cache
+export NCCL_DEBUG=${NCCL_DEBUG:-WARN}   # NCCL explains its own failures in the logs
 step() { echo; echo "=== $*"; }
 
 step "gpus"
