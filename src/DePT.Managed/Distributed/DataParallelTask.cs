@@ -22,7 +22,7 @@ namespace DePT.Distributed;
 /// in the whole batch. With dropout off the loss curve equals the single-device one to floating-point tolerance. With
 /// dropout on it agrees only statistically: masks are drawn per (seed, step, site) over a tensor's element index, and a
 /// row's index within its shard differs from its index in the whole batch.</para>
-/// <para>Overlap: the trainable gradients (prompt, A, B, a head) are few hundred KB and the prompt's are complete only when
+/// <para>Overlap: the trainable gradients (prompt, A, B, a head) are a few hundred KB and the prompt's are complete only when
 /// the backward reaches the input embeddings, its last op, so there is no backward left to hide their all-reduce behind;
 /// it is one grouped collective after the backward.</para>
 /// <para>Threads: each rank's forward and backward runs on a worker of its own, and a rank never waits for another inside
