@@ -14,7 +14,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var device = new Option<string?>("--device") { Description = "cpu or cuda (default: cuda when a device is found, else cpu)" };
-        var steps = new Option<int?>("--steps") { Description = "optimiser steps per model (default: 20 on cpu, 1000 on cuda)" };
+        var steps = new Option<int?>("--steps") { Description = "optimiser steps per model (default: 60 on cpu, 1000 on cuda)" };
         var batchSize = new Option<int?>("--batch-size") { Description = "training rows per step (default: 8 on cpu, 32 on cuda)" };
         var maxLength = new Option<int?>("--max-length") { Description = "most word pieces per sentence, s (default: 32 on cpu, 64 on cuda)" };
         var seed = new Option<int?>("--seed") { Description = "seed of the split, batch order, head, prompts and dropout (default: 42)" };

@@ -98,7 +98,8 @@ public static class CheckpointFolder
                     throw new CheckpointFormatException($"'{path}': the metric entry \"{property.Name}\": {property.Value.GetRawText()} is not a known metric with a number.");
                 metrics[kind] = property.Value.GetDouble();
             }
-            return new CheckpointInfo(step, metrics);
+            string? data = root.TryGetProperty("training_data_sha256", out var hash) && hash.ValueKind == JsonValueKind.String ? hash.GetString() : null;
+            return new CheckpointInfo(step, metrics, data);
         }
     }
 
@@ -110,6 +111,7 @@ public static class CheckpointFolder
             writer.WriteStartObject();
             writer.WriteNumber("format_version", FormatVersion);
             writer.WriteNumber("step", info.Step);
+            if (info.TrainingDataSha256 is { } data) writer.WriteString("training_data_sha256", data);
             writer.WriteStartObject("metrics");
             foreach (var (kind, value) in info.Metrics.OrderBy(m => m.Key))
             {

@@ -51,8 +51,9 @@ public static class Trainer
         string output = Path.GetFullPath(options.OutputFolder);
         Directory.CreateDirectory(output);
         string last = Path.Combine(output, LastFolderName), best = Path.Combine(output, BestFolderName);
-        var run = new RunPosition(new EpochOrder(train.Count, options.Seed), double.NaN, null);
-        if (resume) run = Restore(task, train.Count, options, last, best, observer);
+        string fingerprint = Fingerprint(train);
+        var run = new RunPosition(new EpochOrder(train.Count, options.Seed), double.NaN, null, fingerprint);
+        if (resume) run = Restore(task, train.Count, fingerprint, options, last, best, observer);
         else if (CheckpointFolder.Locate(last) is not null || File.Exists(Path.Combine(output, TrainingLog.FileName)))
             throw new InvalidOperationException($"'{output}' already holds a training run; resume it or choose another output folder.");
 
@@ -107,7 +108,7 @@ public static class Trainer
                 if (isBest)
                 {
                     run = run with { BestMetric = value, BestStep = step };
-                    CheckpointFolder.Write(best, task.SaveParameters, null, new CheckpointInfo(step, lastEvaluation));
+                    CheckpointFolder.Write(best, task.SaveParameters, null, new CheckpointInfo(step, lastEvaluation, run.DataFingerprint));
                 }
                 SaveLast(task, last, run, options.Seed, lastEvaluation);
                 saved = true;
@@ -119,16 +120,18 @@ public static class Trainer
         return Finish(TrainingOutcome.Completed);
     }
 
-    private static RunPosition Restore(ITrainingTask task, int trainCount, TrainerOptions options, string last, string best, ITrainingObserver? observer)
+    private static RunPosition Restore(ITrainingTask task, int trainCount, string fingerprint, TrainerOptions options, string last, string best, ITrainingObserver? observer)
     {
         string folder = CheckpointFolder.Locate(last)
             ?? throw new InvalidOperationException($"there is nothing to resume: '{last}' holds no checkpoint.");
-        CheckpointFolder.ReadInfo(folder);   // refuses a checkpoint.json of a newer format before anything is restored
+        var info = CheckpointFolder.ReadInfo(folder);   // refuses a checkpoint.json of a newer format before anything is restored
         var state = TrainingState.Load(Path.Combine(folder, CheckpointFolder.StateFileName));
         if (state.RngSeed != (ulong)options.Seed)
             throw new InvalidOperationException($"the checkpoint '{folder}' was trained with seed {state.RngSeed}; resume it with that seed, not {options.Seed}.");
         if (state.DataOrder.Length != trainCount)
             throw new InvalidOperationException($"the checkpoint '{folder}' was trained on {state.DataOrder.Length} examples; the training set now holds {trainCount}.");
+        if (info.TrainingDataSha256 is { } saved && saved != fingerprint)
+            throw new InvalidOperationException($"the checkpoint '{folder}' was trained on other training examples (sha256 {saved}, now {fingerprint}); was the training file changed?");
         if (state.Step > options.Steps)
             throw new InvalidOperationException($"the checkpoint '{folder}' is at step {state.Step}, past the run's {options.Steps} steps.");
         var order = EpochOrder.Restore(new EpochOrderState(trainCount, options.Seed, state.DataEpoch, state.DataCursor));
@@ -138,7 +141,7 @@ public static class Trainer
         task.Optimizer.Restore(state);
         int? bestStep = CheckpointFolder.Locate(best) is { } bestFolder ? CheckpointFolder.ReadInfo(bestFolder).Step : null;
         observer?.OnMessage($"resuming from '{folder}' at step {state.Step} (epoch {state.DataEpoch}, example {state.DataCursor} of {trainCount}).");
-        return new RunPosition(order, state.BestMetric ?? double.NaN, bestStep);
+        return new RunPosition(order, state.BestMetric ?? double.NaN, bestStep, fingerprint);
     }
 
     private static void SaveLast(ITrainingTask task, string last, RunPosition run, int seed, IReadOnlyDictionary<MetricKind, double>? evaluation)
@@ -147,12 +150,34 @@ public static class Trainer
         var position = run.Order.State;
         var state = TrainingState.Capture(task.Backend, optimizer, run.Order.CurrentPermutation, position.Cursor, position.Epoch, (ulong)seed,
             (ulong)optimizer.StepCount, double.IsNaN(run.BestMetric) ? null : run.BestMetric);
-        CheckpointFolder.Write(last, task.SaveParameters, state, new CheckpointInfo(optimizer.StepCount, evaluation ?? new Dictionary<MetricKind, double>()));
+        CheckpointFolder.Write(last, task.SaveParameters, state, new CheckpointInfo(optimizer.StepCount, evaluation ?? new Dictionary<MetricKind, double>(), run.DataFingerprint));
     }
 
     private static long TokenCount(EncodedBatch batch) =>
         (long)batch.Inputs.BatchSize * batch.Inputs.SequenceLength + (batch.Targets is { } t ? (long)t.BatchSize * t.SequenceLength : 0);
 
-    /// <summary>Where a run is: its data order and the best evaluation so far (NaN before the first).</summary>
-    private sealed record RunPosition(EpochOrder Order, double BestMetric, int? BestStep);
+    /// <summary>
+    /// SHA-256 (lowercase hex) over the training examples in order: input, target and label of each, length-prefixed,
+    /// so a resume on edited data is refused even when the row count is unchanged.
+    /// </summary>
+    public static string Fingerprint(IReadOnlyList<Example> examples)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var example in examples)
+        {
+            foreach (string? field in new[] { example.Input, example.Target, example.Label })
+            {
+                byte[] bytes = System.Text.Encoding.UTF8.GetBytes(field ?? "");
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, field is null ? -1 : bytes.Length);
+                hash.AppendData(length);
+                hash.AppendData(bytes);
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>Where a run is: its data order, the best evaluation so far (NaN before the first) and its training data's fingerprint.</summary>
+    private sealed record RunPosition(EpochOrder Order, double BestMetric, int? BestStep, string DataFingerprint);
 }

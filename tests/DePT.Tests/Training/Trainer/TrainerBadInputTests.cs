@@ -123,8 +123,7 @@ public class TrainerBadInputTests
     [Test]
     public void ResumingFromADataOrderTheSeedDoesNotGive_IsRefused()
     {
-        // Only the count and the seed decide the order, so a same-sized training set with other rows cannot be told
-        // apart; the order check catches a state whose saved permutation differs from the one the seed gives.
+        // the order check catches a state whose saved permutation differs from the one the seed and count give
         Completed();
         string statePath = Path.Combine(Last, CheckpointFolder.StateFileName);
         var state = TrainingState.Load(statePath);
@@ -135,6 +134,17 @@ public class TrainerBadInputTests
         using var task = new ScriptedTask(8);
         Assert.That(() => Run.Run(task, Train, Validation, Options(steps: 8), resume: true),
             Throws.InvalidOperationException.With.Message.Contains("data order").And.Message.Contains("training file changed"));
+    }
+
+    [Test]
+    public void ResumingWithEditedTrainingRowsOfTheSameCount_IsRefused()
+    {
+        Completed();
+        using var task = new ScriptedTask(8);
+        var edited = Train.Select((e, i) => i == 3 ? e with { Input = e.Input + " (edited)" } : e).ToArray();
+        Assert.That(() => Run.Run(task, edited, Validation, Options(steps: 8), resume: true),
+            Throws.InvalidOperationException.With.Message.Contains("other training examples").And.Message.Contains("training file changed"));
+        Assert.That(task.Optimizer.StepCount, Is.Zero, "nothing was restored");
     }
 
     [Test]
