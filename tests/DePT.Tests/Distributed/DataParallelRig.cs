@@ -24,9 +24,10 @@ public enum RigKind
 }
 
 /// <summary>
-/// One replica of a fixture task on a backend, dropout off: the model, a DePT prompt (and a head for BERT) drawn from
-/// <c>initSeed</c>, the task with its AdamW (clipping on, a short warmup), and every trainable value concatenated.
-/// A stand-in tokenizer (<see cref="WordCountTokenizer"/>) keeps the ids inside the fixtures' 96-id vocabularies.
+/// One replica of a fixture task on a backend, dropout off unless asked (then BERT's hidden dropout is 0.1): the model, a
+/// DePT prompt (and a head for BERT) drawn from <c>initSeed</c>, the task with its AdamW (clipping on, a short warmup),
+/// and every trainable value concatenated. A stand-in tokenizer (<see cref="WordCountTokenizer"/>) keeps the ids inside
+/// the fixtures' 96-id vocabularies.
 /// </summary>
 internal sealed class DataParallelRig : IDisposable
 {
@@ -34,18 +35,21 @@ internal sealed class DataParallelRig : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly Func<float[]> _values;
 
-    public DataParallelRig(RigKind kind, IBackend backend, ulong initSeed)
+    public DataParallelRig(RigKind kind, IBackend backend, ulong initSeed, bool bertDropout = false)
     {
         var tokenizer = new WordCountTokenizer();
         var settings = new AdamWSettings(PromptLearningRate: 3e-2f, LowRankLearningRate: 1e-2f, WarmupSteps: 2, TotalSteps: 50, MaxGradNorm: 1f);
         var identity = new ModelIdentity(kind.ToString(), 32, 96, 2, "fixture");
         if (kind == RigKind.BertClassification)
         {
-            var model = Own(BertModel.Load(backend, Path.Combine(ReferenceFixture.Root, "bert"), DType.F32));
+            string folder = bertDropout
+                ? Own(ModelFolder.Copy("bert", editConfig: json => json.Replace("\"hidden_dropout_prob\": 0.0", "\"hidden_dropout_prob\": 0.1"))).Path
+                : Path.Combine(ReferenceFixture.Root, "bert");
+            var model = Own(BertModel.Load(backend, folder, DType.F32));
             var prompt = Own(new DecomposedPrompt(backend, PromptLength, model.Config.HiddenSize, InputLength, Rank, lowRankSeed: initSeed));
             prompt.InitializeFromVocabulary(model.Embeddings, seed: initSeed + 1);
             var head = Own(new ClassificationHead(backend, model.Config.HiddenSize, 2, seed: initSeed + 2));
-            var classifier = Own(new PromptClassifier(model, prompt, head, new PromptClassifierOptions(settings, HeadLearningRate: 5e-2f, Dropout: false)));
+            var classifier = Own(new PromptClassifier(model, prompt, head, new PromptClassifierOptions(settings, HeadLearningRate: 5e-2f, Dropout: bertDropout, DropoutSeed: 17)));
             Task = new ClassificationTask(classifier, new ExampleBatcher(tokenizer, InputLength, TargetLength, Labels), Labels, identity);
             _values = () => [.. prompt.Prompt.ToFloatArray(), .. prompt.LowRankA.ToFloatArray(), .. prompt.LowRankB.ToFloatArray(),
                 .. head.Weight.ToFloatArray(), .. head.Bias.ToFloatArray()];
