@@ -6,7 +6,7 @@ using DePT.Benchmarks.Results;
 
 namespace DePT.Benchmarks;
 
-/// <summary>The command line: the GPU run (root command) and <c>merge</c>.</summary>
+/// <summary>The command line: the GPU run (root command), <c>merge</c> and <c>scaling</c>.</summary>
 internal static class BenchCommands
 {
     public static RootCommand CreateRoot()
@@ -60,6 +60,7 @@ internal static class BenchCommands
             return new GpuHarness(plan, folder, result.GetValue(commit), baseline, result.GetValue(device)).Run();
         });
         root.Subcommands.Add(CreateMerge());
+        root.Subcommands.Add(ScalingCommand.Create());
         return root;
     }
 
