@@ -125,4 +125,21 @@ public class ElementwiseGpuTests : OpsGpuTest
                 $"cache (B={batch}, Tcap={capacity}, d={dim}) rows {position}..{position + count - 1}");
         }
     }
+
+    [TestCase(F32, F32)]
+    [TestCase(BF16, BF16)]
+    [TestCase(BF16, F32)]
+    [TestCase(F32, BF16)]
+    public void ReadRowsMatchesCpu(DType cacheType, DType rowsType)
+    {
+        foreach (var (batch, capacity, count, position, dim) in new[] { (2, 7, 3, 4, 5), (3, 16, 1, 15, 64), (1, 5, 5, 0, 8), (8, 600, 1, 599, 4096) })
+        {
+            var cache = Input(Values((long)batch * capacity * dim), cacheType, batch, capacity, dim);
+            var rows = Poisoned(rowsType, batch, count, dim);
+            Both((be, g) => be.ReadRows(rows.On(g), cache.On(g), position));
+            Gpu.Synchronize();
+            Assert.That(rows.Gpu.ToFloatArray(), Is.EqualTo(Rounded(rows.Cpu.ToFloatArray(), rowsType)),
+                $"rows {position}..{position + count - 1} of a cache (B={batch}, Tcap={capacity}, d={dim})");
+        }
+    }
 }
