@@ -142,4 +142,24 @@ public class ElementwiseGpuTests : OpsGpuTest
                 $"rows {position}..{position + count - 1} of a cache (B={batch}, Tcap={capacity}, d={dim})");
         }
     }
+
+    [TestCase(F32, F32)]
+    [TestCase(BF16, BF16)]
+    [TestCase(F32, BF16)]
+    public void GatherRowsAndItsBackwardMatchCpu(DType inputType, DType outputType)
+    {
+        foreach (var (rows, dim, picked) in new[] { (9, 5, new[] { 7, 0, 4 }), (600, 4096, Enumerable.Range(0, 64).Select(i => 599 - 9 * i).ToArray()), (5, 33, new[] { 4, 3, 2, 1, 0 }) })
+        {
+            var input = Input(Values((long)rows * dim), inputType, rows, dim);
+            var indices = Ints(picked, picked.Length);
+            var output = Poisoned(outputType, picked.Length, dim);
+            Both((be, g) => be.GatherRows(output.On(g), input.On(g), indices.On(g)));
+            AssertClose(output, $"gather {picked.Length} of {rows} rows of {dim}");
+
+            var dOutput = Input(Values((long)picked.Length * dim), outputType, picked.Length, dim);
+            var dInput = Poisoned(inputType, rows, dim);
+            Both((be, g) => be.GatherRowsBackward(dInput.On(g), dOutput.On(g), indices.On(g)));
+            AssertClose(dInput, $"gather backward {picked.Length} of {rows} rows of {dim} (others zero)");
+        }
+    }
 }
