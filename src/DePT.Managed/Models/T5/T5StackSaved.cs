@@ -4,8 +4,7 @@ namespace DePT.Models.T5;
 
 /// <summary>
 /// What a T5 stack's forward keeps for its backward: each sub-layer's <see cref="T5SublayerSaved"/> in forward order
-/// (null where the backward skips the sub-layer), the final norm's input and rstd, and the position bias (H, T, T),
-/// which the attention states refer to.
+/// (null where the backward skips the sub-layer), and the final norm's input and rstd.
 /// </summary>
 internal sealed class T5StackSaved : IDisposable
 {
@@ -15,9 +14,7 @@ internal sealed class T5StackSaved : IDisposable
 
     public Tensor? FinalRstd { get; set; }
 
-    public Tensor? PositionBias { get; set; }
-
-    public long Bytes => Sublayers.Sum(s => s?.Bytes ?? 0) + Live(FinalInput) + Live(FinalRstd) + Live(PositionBias);
+    public long Bytes => Sublayers.Sum(s => s?.Bytes ?? 0) + Live(FinalInput) + Live(FinalRstd);
 
     public void Dispose()
     {
@@ -25,7 +22,6 @@ internal sealed class T5StackSaved : IDisposable
         Sublayers.Clear();
         FinalRstd?.Dispose();
         FinalInput?.Dispose();
-        PositionBias?.Dispose();
     }
 
     private static long Live(Tensor? t) => t is null || t.IsDisposed ? 0 : t.ByteSize;
