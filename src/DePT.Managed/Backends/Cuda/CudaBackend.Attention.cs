@@ -19,6 +19,9 @@ public sealed partial class CudaBackend
     private const uint FlashForwardThreads = 128;
     private const int FlashDeltaRowsPerBlock = (int)FlatThreads / 32;
 
+    // kBwdWarps: the backward's block is that many warps of 16 keys each (one warp for the fp32 check path)
+    private static int FlashBackwardWarps(DType dtype) => dtype == DType.BF16 ? 4 : 1;
+
     /// <summary>Which attention kernels <see cref="Attention"/> runs; <see cref="Backends.AttentionPath.Auto"/> by default.</summary>
     public AttentionPath AttentionPath { get; set; } = AttentionPath.Auto;
 
@@ -26,6 +29,7 @@ public sealed partial class CudaBackend
     public AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options)
     {
         var s = OpChecks.Attention(nameof(Attention), Device, output, query, key, value, keyMask, positionBias, options);
+        if (s.Batch == 0 || s.QueryLen == 0) return UnfusedAttention(output, query, key, value, keyMask, positionBias, options, s);   // nothing to compute
         string? unfit = FusedUnfit(s, output, query, key, value);
         if (AttentionPath == AttentionPath.Fused && unfit is not null)
             throw new NotSupportedException($"{nameof(Attention)}: the fused kernels do not take this call ({unfit}); query {query.ShapeText}, key {key.ShapeText}.");
@@ -46,7 +50,6 @@ public sealed partial class CudaBackend
     // Why the fused kernels cannot run this call, or null when they can.
     private static string? FusedUnfit(OpChecks.AttentionSizes s, Tensor output, Tensor query, Tensor key, Tensor value)
     {
-        if (s.Batch == 0 || s.QueryLen == 0) return "no query row";
         if (s.HeadDim is not (32 or 64 or 128)) return $"head dim {s.HeadDim}, not 32, 64 or 128";
         if (key.DType != query.DType || value.DType != query.DType || output.DType != query.DType)
             return "query, key, value and output differ in dtype";
@@ -106,7 +109,6 @@ public sealed partial class CudaBackend
     private void FusedAttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state, OpChecks.AttentionSizes s)
     {
         var dtype = query.DType;
-        bool bf16 = dtype == DType.BF16;
         // the kernels read dO and write dK, dV in the forward's dtype, and sum dQ in fp32
         using var dOut = dOutput.DType == dtype ? null : Converted(dOutput, dtype);
         using var dqAccum = dQuery.DType == DType.F32 ? null : Allocate(DType.F32, dQuery.Shape.ToArray());
@@ -133,8 +135,8 @@ public sealed partial class CudaBackend
         args.DqAccum = Ptr(dq);
         args.Dk = Ptr(dk ?? dKey);
         args.Dv = Ptr(dv ?? dValue);
-        int keysPerBlock = bf16 ? 64 : 16;   // kBwdKeys: 4 warps × 16 keys for bf16, 1 warp for the fp32 check path
-        var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, keysPerBlock), (uint)s.Heads, (uint)s.Batch, (uint)(2 * keysPerBlock));
+        int warps = FlashBackwardWarps(dtype);
+        var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, 16 * warps), (uint)s.Heads, (uint)s.Batch, (uint)(32 * warps));
         CudaDevice.Kernels.Launch($"attention_flash_backward_{FlashSuffix(dtype, s.HeadDim)}", grid, args);
 
         if (dqAccum is not null) Copy(dQuery, dqAccum);
