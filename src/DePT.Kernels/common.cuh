@@ -24,6 +24,7 @@ float4, __float_as_uint, __uint_as_float, atomicCAS, __shfl_xor_sync, __syncthre
 #define DEPT_ERR_TOKEN_ID 1          // value = token id, position = b*L + t, limit = V
 #define DEPT_ERR_PROMPT_INDEX 2      // value = prompt index, position = b, limit = P
 #define DEPT_ERR_SEQ_LONGER_THAN_MAX 3  // value = L, position = a row i >= s with no low-rank row (backward: s), limit = s
+#define DEPT_ERR_ROW_OFFSET 5        // value = row offset, position = b, limit = L (offsets lie in [0, L]); 4 is ops_common's
 
 __device__ __forceinline__ void report_error(int* errorFlag, int code, int value, int position, int limit)
 {

@@ -7,12 +7,13 @@ each (bit i of `bf16` = the i-th pointer), math in fp32:
     ew_dropout      out = keep(i) ? inp · keepScale : 0, keep(i) = u(i) ≥ rate with u the counter-based uniform of
                     DePT.Backends.DropoutHash (below); the backward is the same kernel on the gradient, same key
     ew_write_rows   cache (B, Tcap, d)[:, position + t, :] = rows (B, Tn, d)[:, t, :] for t < Tn
+    ew_read_rows    rows (B, Tn, d)[:, t, :] = cache (B, Tcap, d)[:, position + t, :] for t < Tn
 Each element is read and written by the same thread, so an output may alias an input of the same dtype.
 
 Launch geometry: blockDim (256, 1, 1); gridDim.x = min(ceil(count / 8 / 256), 16 · number of SMs); each
-thread takes chunks of 8 consecutive elements in a grid-stride loop (ew_write_rows: chunks of 8 columns
-of one row, ceil(d / 8) chunks per row). 16-byte accesses when every base pointer is 16-byte aligned
-(ew_write_rows: and d % 8 == 0), element by element otherwise.
+thread takes chunks of 8 consecutive elements in a grid-stride loop (ew_write_rows, ew_read_rows: chunks of 8
+columns of one row, ceil(d / 8) chunks per row). 16-byte accesses when every base pointer is 16-byte aligned
+(ew_write_rows, ew_read_rows: and d % 8 == 0), element by element otherwise.
 */
 #pragma once
 
@@ -58,11 +59,19 @@ struct WriteRowsArgs {
     int bf16;            // bit 0 cache, bit 1 rows
 };
 
+struct ReadRowsArgs {
+    void* rows;          // (B, Tn, d)
+    const void* cache;   // (B, Tcap, d)
+    int batch, rowCount, capacity, dim, position;   // B, Tn, Tcap, d, first cache row read
+    int bf16;            // bit 0 rows, bit 1 cache
+};
+
 static_assert(sizeof(AddArgs) == 40, "AddArgs layout changed: update the C# mirror");
 static_assert(sizeof(ScaleArgs) == 32, "ScaleArgs layout changed: update the C# mirror");
 static_assert(sizeof(FillArgs) == 24, "FillArgs layout changed: update the C# mirror");
 static_assert(sizeof(DropoutArgs) == 48, "DropoutArgs layout changed: update the C# mirror");
 static_assert(sizeof(WriteRowsArgs) == 40, "WriteRowsArgs layout changed: update the C# mirror");
+static_assert(sizeof(ReadRowsArgs) == 40, "ReadRowsArgs layout changed: update the C# mirror");
 
 extern "C" __global__ void __launch_bounds__(256) ew_add(const AddArgs a)
 {
@@ -154,5 +163,21 @@ extern "C" __global__ void __launch_bounds__(256) ew_write_rows(const WriteRowsA
         float x[8];
         ops_load8(a.rows, ops_bit(a.bf16, 1), row * a.dim + col, n, vec, x);
         ops_store8(a.cache, ops_bit(a.bf16, 0), (b * a.capacity + a.position + t) * a.dim + col, n, vec, x);
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(256) ew_read_rows(const ReadRowsArgs a)
+{
+    const bool vec = (a.dim & 7) == 0 && ops_aligned16(a.cache) && ops_aligned16(a.rows);
+    const long long chunksPerRow = (a.dim + 7) / 8;
+    const long long chunks = chunksPerRow * a.batch * a.rowCount;
+    for (long long c = ops_grid_start(); c < chunks; c += ops_grid_stride()) {
+        const long long row = c / chunksPerRow;               // b · Tn + t
+        const int col = static_cast<int>(c - row * chunksPerRow) * 8;
+        const long long b = row / a.rowCount, t = row - b * a.rowCount;
+        const int n = ops_min(8, a.dim - col);
+        float x[8];
+        ops_load8(a.cache, ops_bit(a.bf16, 1), (b * a.capacity + a.position + t) * a.dim + col, n, vec, x);
+        ops_store8(a.rows, ops_bit(a.bf16, 0), row * a.dim + col, n, vec, x);
     }
 }

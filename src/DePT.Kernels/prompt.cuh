@@ -4,14 +4,17 @@ DePT encoder input: soft prompt + frozen embeddings + low-rank update, forward a
 Shapes: B batch, L input length (right-padded ids), m prompt length, d model width, r rank, s maximum
 input length (rows of A), V vocabulary, P number of prompts; T = m + L rows per example.
 
-Forward, for every example b with prompt p = promptIndex[b] (0 when promptIndex is null):
+Forward, for every example b with prompt p = promptIndex[b] (0 when promptIndex is null) and row offset
+o_b = rowOffset[b] (0 when rowOffset is null):
     out[b, t]   = prompt[p, t]                                            t < m
-    out[b, m+i] = Emb[ids[b, i]] * embScale + lowRank[p, i]               i < L
-    lowRank[p, i] = delta[p, i]                         when delta is given (inference: delta = scale·A·B)
-                  = scale · Σ_k A[p, i, k] · B[p, k, :]  when r > 0 (training), scale = lowRankScale
+    out[b, m+i] = Emb[ids[b, i]] * embScale + lowRank[p, i − o_b]         i < L   (no low-rank term where i < o_b)
+    lowRank[p, j] = delta[p, j]                         when delta is given (inference: delta = scale·A·B)
+                  = scale · Σ_k A[p, j, k] · B[p, k, :]  when r > 0 (training), scale = lowRankScale
                   = 0                                    when r == 0 and delta is null (vanilla prompt tuning)
+The row offset aligns A's rows with the real tokens whatever the padding side: a left-padded example with o_b
+pad tokens gives its first real token row 0 of A, as the same example right-padded does (offsets in [0, L]).
 Backward, with G = dinp:
-    workspace[p] = S_p = Σ_{b: p_b = p} G[b, m:, :]                        (L, d)
+    workspace[p] = S_p,  S_p[j] = Σ_{b: p_b = p, j + o_b < L} G[b, m + j + o_b, :]        (L, d)
     dprompt[p]  += Σ_{b: p_b = p} G[b, :m, :]                              (m, d)
     dA[p, :L]   += scale · S_p · B_pᵀ     dA[p, L:] untouched              (s, r)
     dB[p]       += scale · A_p[:L]ᵀ · S_p                                  (r, d)
@@ -52,9 +55,14 @@ with the same results. No alignment is required from the caller.
 Errors (errorFlag, see common.cuh; first wins): token id outside [0, V) -> code 1 and that output row is
 zeros; prompt index outside [0, P) -> code 2, the example's rows are zeros (forward) or the example is
 skipped (backward); L > s while a low-rank term is in use -> code 3 and the rows i >= s get no addend
-(forward: zeros) or no gradient (dA, dB). Nothing is read out of bounds in any of these cases.
+(forward: zeros) or no gradient (dA, dB); a row offset outside [0, L] -> code 5, handled as a bad prompt index.
+Nothing is read out of bounds in any of these cases.
 
-For the caller (the C# mirror): struct sizes are 112 (forward), 104 (backward) and 48 (delta) bytes.
+Row offsets leave the training path (one prompt, no offsets: forward_one_prompt) untouched: with offsets the
+forward takes the per-example path (forward_many_prompts), whose addend is recomputed when an example's
+(prompt, low-rank row) differs from the previous example's.
+
+For the caller (the C# mirror): struct sizes are 120 (forward), 112 (backward) and 48 (delta) bytes.
 P >= 1; prompt may be null only when m == 0; lowRankA/lowRankB must be set when r > 0 and delta is null
 (the forward skips the low-rank term otherwise); errorFlag may be null (errors then go unreported).
 workspace holds P·L·d floats; lowrank_a and lowrank_b read it, so they follow the reduce on one stream.
@@ -77,6 +85,7 @@ struct PromptInputForwardArgs {
     const float* lowRankB;    // (P, r, d)
     const float* delta;       // (P, s, d)     precomputed scale·A·B (inference), or null
     const int* promptIndex;   // (B)           prompt of each example, or null: all use prompt 0
+    const int* rowOffset;     // (B)           token row i of example b takes low-rank row i − rowOffset[b], or null: 0
     int* errorFlag;           // (4)           {code, value, position, limit}; first error wins (atomicCAS on [0])
     int batch, seqLen, promptLen, dim, rank, maxLen, vocab, numPrompts;   // B, L, m, d, r, s, V, P
     float embScale, lowRankScale;                                          // embScale multiplies Emb rows; lowRankScale = alpha/sqrt(r)
@@ -91,6 +100,7 @@ struct PromptInputBackwardArgs {
     const float* lowRankA;    // (P, s, r)
     const float* lowRankB;    // (P, r, d)
     const int* promptIndex;   // (B) or null
+    const int* rowOffset;     // (B) or null, as in the forward
     int* errorFlag;           // (4)
     int batch, seqLen, promptLen, dim, rank, maxLen, numPrompts;
     float lowRankScale;
@@ -105,8 +115,8 @@ struct LowRankDeltaArgs {     // delta = scale · A · B for all s rows of every
 };
 
 static_assert(sizeof(void*) == 8, "the argument structs assume 64-bit pointers");
-static_assert(sizeof(PromptInputForwardArgs) == 112, "PromptInputForwardArgs layout changed: update the C# mirror");
-static_assert(sizeof(PromptInputBackwardArgs) == 104, "PromptInputBackwardArgs layout changed: update the C# mirror");
+static_assert(sizeof(PromptInputForwardArgs) == 120, "PromptInputForwardArgs layout changed: update the C# mirror");
+static_assert(sizeof(PromptInputBackwardArgs) == 112, "PromptInputBackwardArgs layout changed: update the C# mirror");
 static_assert(sizeof(LowRankDeltaArgs) == 48, "LowRankDeltaArgs layout changed: update the C# mirror");
 
 // ---------------------------------------------------------------------------------------------------
@@ -475,10 +485,11 @@ __device__ __forceinline__ void forward_one_prompt(const PromptInputForwardArgs&
     }
 }
 
-// Each example has its prompt (promptIndex: serving several prompts); one warp, row t, examples [b0, b1).
-// As above plus the prompt indices; the addend is recomputed when the prompt changes from one example to the
-// next. A bad prompt index writes the example's rows as zeros (code 2); a bad id under a good prompt, the row (code 1).
-template <class Cfg, typename OutT, typename EmbT, bool VEC, bool SERIAL>
+// Each example has its prompt (promptIndex: serving several prompts) or its row offset (rowOffset: left padding);
+// one warp, row t, examples [b0, b1). As above plus the prompt indices and offsets (OFFSETS: rowOffset is set); the
+// addend is recomputed when (prompt, low-rank row) changes from one example to the next. A bad prompt index or
+// offset writes the example's rows as zeros (code 2, 5); a bad id, or a low-rank row past s, the row (code 1, 3).
+template <class Cfg, typename OutT, typename EmbT, bool VEC, bool SERIAL, bool OFFSETS>
 __device__ __forceinline__ void forward_many_prompts(const PromptInputForwardArgs& a, int t, int col0, int b0, int b1)
 {
     using Path = ForwardPath<Cfg, EmbT, VEC, SERIAL>;
@@ -495,7 +506,7 @@ __device__ __forceinline__ void forward_many_prompts(const PromptInputForwardArg
     const bool promptRow = t < a.promptLen;
     const int i = t - a.promptLen;
     const bool reporter = col0 == 0;
-    if (!promptRow && lowRank && i >= a.maxLen) {   // L > s: position i has no low-rank row; zeros
+    if (!OFFSETS && !promptRow && lowRank && i >= a.maxLen) {   // L > s: position i has no low-rank row; zeros
         if (reporter) report_error(a.errorFlag, DEPT_ERR_SEQ_LONGER_THAN_MAX, a.seqLen, i, a.maxLen);
         float zero[8];
 #pragma unroll
@@ -504,44 +515,51 @@ __device__ __forceinline__ void forward_many_prompts(const PromptInputForwardArg
         return;
     }
     const int* __restrict__ idColumn = a.ids + (promptRow ? 0 : i);
-    int id[U], p[U];
+    int id[U], p[U], o[U];
+#pragma unroll
+    for (int u = 0; u < U; ++u) o[u] = 0;
     if (Path::kPrefetch) {
 #pragma unroll
         for (int u = 0; u < U; ++u) {
             const int b = imin(b0 + u, b1 - 1);
-            p[u] = promptIndex[b];
+            p[u] = promptIndex != nullptr ? promptIndex[b] : 0;
+            if (OFFSETS) o[u] = a.rowOffset[b];
             id[u] = promptRow ? 0 : idColumn[static_cast<long long>(b) * a.seqLen];
         }
     }
     float add[8];
 #pragma unroll
     for (int j = 0; j < 8; ++j) add[j] = 0.0f;
-    int addPrompt = -1;   // prompt whose addend is in add[]
+    int addPrompt = -1, addSource = -1;   // prompt and source row (forward_addend's t; −1: none) of the addend in add[]
     for (int bb = b0; bb < b1; bb += U) {
         if (!Path::kPrefetch) {
 #pragma unroll
             for (int u = 0; u < U; ++u) {
                 const int b = imin(bb + u, b1 - 1);
-                p[u] = promptIndex[b];
+                p[u] = promptIndex != nullptr ? promptIndex[b] : 0;
+                if (OFFSETS) o[u] = a.rowOffset[b];
                 id[u] = promptRow ? 0 : idColumn[static_cast<long long>(b) * a.seqLen];
             }
         }
-        bool pOk[U], ok[U];
+        bool pOk[U], oOk[U], idOk[U], rowOk[U], ok[U];
         Row8<EmbT, VEC> e[U];
 #pragma unroll
         for (int u = 0; u < U; ++u) {
-            const bool idOk = promptRow || static_cast<unsigned>(id[u]) < static_cast<unsigned>(a.vocab);
+            idOk[u] = promptRow || static_cast<unsigned>(id[u]) < static_cast<unsigned>(a.vocab);
             pOk[u] = static_cast<unsigned>(p[u]) < static_cast<unsigned>(a.numPrompts);
-            ok[u] = pOk[u] && idOk;
-            if (!promptRow) e[u].load(emb + static_cast<long long>(idOk ? id[u] : 0) * d + col0, n);
+            oOk[u] = !OFFSETS || static_cast<unsigned>(o[u]) <= static_cast<unsigned>(a.seqLen);
+            rowOk[u] = !OFFSETS || promptRow || !lowRank || i - o[u] < a.maxLen;
+            ok[u] = pOk[u] && oOk[u] && idOk[u] && rowOk[u];
+            if (!promptRow) e[u].load(emb + static_cast<long long>(idOk[u] ? id[u] : 0) * d + col0, n);
         }
         const bool more = bb + U < b1;
-        int nextId[U], nextP[U];
+        int nextId[U], nextP[U], nextO[U];
         if (Path::kPrefetch && more) {
 #pragma unroll
             for (int u = 0; u < U; ++u) {
                 const int b = imin(bb + U + u, b1 - 1);
-                nextP[u] = promptIndex[b];
+                nextP[u] = promptIndex != nullptr ? promptIndex[b] : 0;
+                nextO[u] = OFFSETS ? a.rowOffset[b] : 0;
                 nextId[u] = promptRow ? 0 : idColumn[static_cast<long long>(b) * a.seqLen];
             }
         }
@@ -551,9 +569,17 @@ __device__ __forceinline__ void forward_many_prompts(const PromptInputForwardArg
             if (bb + u >= b1) continue;
             float v[8];
             if (ok[u]) {
-                if (p[u] != addPrompt) {
-                    forward_addend<VEC, Path::kWarpLowRankUnroll>(a, a.delta != nullptr || sums, t, p[u], col0, n, add);
+                // the prompt row, the low-rank row i − o as forward_addend's t, or none (a row before the real tokens)
+                const int source = promptRow ? t : i - o[u] >= 0 ? a.promptLen + i - o[u] : -1;
+                if (p[u] != addPrompt || source != addSource) {
+                    if (source >= 0) {
+                        forward_addend<VEC, Path::kWarpLowRankUnroll>(a, a.delta != nullptr || sums, source, p[u], col0, n, add);
+                    } else {
+#pragma unroll
+                        for (int j = 0; j < 8; ++j) add[j] = 0.0f;
+                    }
                     addPrompt = p[u];
+                    addSource = source;
                 }
                 float x[8];
                 e[u].unpack(x);
@@ -571,13 +597,16 @@ __device__ __forceinline__ void forward_many_prompts(const PromptInputForwardArg
             for (int u = 0; u < U; ++u) {
                 if (bb + u >= b1 || ok[u]) continue;
                 if (!pOk[u]) report_error(a.errorFlag, DEPT_ERR_PROMPT_INDEX, p[u], bb + u, a.numPrompts);
-                else report_error(a.errorFlag, DEPT_ERR_TOKEN_ID, id[u], (bb + u) * a.seqLen + i, a.vocab);
+                else if (!oOk[u]) report_error(a.errorFlag, DEPT_ERR_ROW_OFFSET, o[u], bb + u, a.seqLen);
+                else if (!idOk[u]) report_error(a.errorFlag, DEPT_ERR_TOKEN_ID, id[u], (bb + u) * a.seqLen + i, a.vocab);
+                else report_error(a.errorFlag, DEPT_ERR_SEQ_LONGER_THAN_MAX, a.seqLen, i - o[u], a.maxLen);
             }
         }
         if (Path::kPrefetch && more) {
 #pragma unroll
             for (int u = 0; u < U; ++u) {
                 p[u] = nextP[u];
+                o[u] = nextO[u];
                 id[u] = nextId[u];
             }
         }
@@ -593,11 +622,20 @@ __device__ __forceinline__ void forward_tile(const PromptInputForwardArgs& a, in
     const int t = tileRow0 + warp / Cfg::kWarpsPerRow;
     const int col0 = tileCol0 + colInTile;
     const bool active = t < a.promptLen + a.seqLen && col0 < a.dim;
-    if (a.promptIndex == nullptr) forward_one_prompt<Cfg, OutT, EmbT, VEC>(a, tileRow0, tileCol0, colInTile, t, col0, active, b0, b1);
-    else if (!active) return;
-    else if (a.delta == nullptr && a.rank > 0 && a.lowRankA != nullptr && a.lowRankB != nullptr)
-        forward_many_prompts<Cfg, OutT, EmbT, VEC, true>(a, t, col0, b0, b1);
-    else forward_many_prompts<Cfg, OutT, EmbT, VEC, false>(a, t, col0, b0, b1);
+    if (a.promptIndex == nullptr && a.rowOffset == nullptr) {
+        forward_one_prompt<Cfg, OutT, EmbT, VEC>(a, tileRow0, tileCol0, colInTile, t, col0, active, b0, b1);
+        return;
+    }
+    if (!active) return;
+    const bool sums = a.delta == nullptr && a.rank > 0 && a.lowRankA != nullptr && a.lowRankB != nullptr;
+    if (a.rowOffset != nullptr) {
+        if (sums) forward_many_prompts<Cfg, OutT, EmbT, VEC, true, true>(a, t, col0, b0, b1);
+        else forward_many_prompts<Cfg, OutT, EmbT, VEC, false, true>(a, t, col0, b0, b1);
+    } else if (sums) {
+        forward_many_prompts<Cfg, OutT, EmbT, VEC, true, false>(a, t, col0, b0, b1);
+    } else {
+        forward_many_prompts<Cfg, OutT, EmbT, VEC, false, false>(a, t, col0, b0, b1);
+    }
 }
 
 // persistent grid: the work units (tile, example), tile-major with tile = rowTile · ceil(d / C) + colTile, are
@@ -666,7 +704,8 @@ extern "C" __global__ void __launch_bounds__(kPromptThreads, kForwardMinBlocks) 
 // backward, step 1: reduce dinp over the batch per prompt: dprompt += (rows t < m), workspace = (rows t >= m)
 
 // one warp: row t, columns [col0, col0 + 8), all examples, every prompt in turn (one pass over dinp per
-// prompt; an example's row is loaded only under its own prompt, so dinp is read once in total)
+// prompt; an example's row is loaded only under its own prompt, so dinp is read once in total). With row
+// offsets, workspace row j gathers each example's row m + j + o_b (none when that is past the example's end).
 template <typename InT, int UNROLL, bool VEC>
 __device__ __forceinline__ void backward_reduce_row(const PromptInputBackwardArgs& a, int t, int col0)
 {
@@ -684,22 +723,28 @@ __device__ __forceinline__ void backward_reduce_row(const PromptInputBackwardArg
         int count = 0;
         for (int bb = 0; bb < a.batch; bb += UNROLL) {
             // all prompt indices first, then the (predicated) row loads, so UNROLL rows are in flight
-            int q[UNROLL];
+            int q[UNROLL], o[UNROLL];
 #pragma unroll
-            for (int u = 0; u < UNROLL; ++u)
+            for (int u = 0; u < UNROLL; ++u) {
                 q[u] = a.promptIndex != nullptr ? a.promptIndex[imin(bb + u, a.batch - 1)] : 0;
+                o[u] = a.rowOffset != nullptr ? a.rowOffset[imin(bb + u, a.batch - 1)] : 0;
+            }
             bool take[UNROLL];
             Row8<InT, VEC> g[UNROLL];
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {
-                take[u] = bb + u < a.batch && q[u] == p;
-                if (take[u]) g[u].load(dinp + (static_cast<long long>(bb + u) * rows + t) * d + col0, n);
+                // an offset outside [0, L] is reported below and its example gives nothing, like a bad prompt index
+                const int source = promptRow ? t : t + o[u];
+                take[u] = bb + u < a.batch && q[u] == p && o[u] >= 0 && o[u] <= a.seqLen && source < rows;
+                if (take[u]) g[u].load(dinp + (static_cast<long long>(bb + u) * rows + source) * d + col0, n);
             }
             if (p == 0 && reporter) {
 #pragma unroll
-                for (int u = 0; u < UNROLL; ++u)
-                    if (bb + u < a.batch && (q[u] < 0 || q[u] >= a.numPrompts))
-                        report_error(a.errorFlag, DEPT_ERR_PROMPT_INDEX, q[u], bb + u, a.numPrompts);
+                for (int u = 0; u < UNROLL; ++u) {
+                    if (bb + u >= a.batch) continue;
+                    if (q[u] < 0 || q[u] >= a.numPrompts) report_error(a.errorFlag, DEPT_ERR_PROMPT_INDEX, q[u], bb + u, a.numPrompts);
+                    if (o[u] < 0 || o[u] > a.seqLen) report_error(a.errorFlag, DEPT_ERR_ROW_OFFSET, o[u], bb + u, a.seqLen);
+                }
             }
 #pragma unroll
             for (int u = 0; u < UNROLL; ++u) {

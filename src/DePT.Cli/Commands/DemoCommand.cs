@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DePT.Backends;
 using DePT.Data;
 using DePT.Data.Sources;
 using DePT.Demo;
@@ -13,50 +14,42 @@ internal static class DemoCommand
     public static Command Create()
     {
         var device = new Option<string?>("--device") { Description = "cpu or cuda (default: cuda when a device is found, else cpu)" };
-        var steps = new Option<int?>("--steps") { Description = "optimiser steps per model (default: 20 on cpu, 1000 on cuda)" };
+        var steps = new Option<int?>("--steps") { Description = "optimiser steps per model (default: 60 on cpu, 1000 on cuda)" };
         var batchSize = new Option<int?>("--batch-size") { Description = "training rows per step (default: 8 on cpu, 32 on cuda)" };
         var maxLength = new Option<int?>("--max-length") { Description = "most word pieces per sentence, s (default: 32 on cpu, 64 on cuda)" };
         var seed = new Option<int?>("--seed") { Description = "seed of the split, batch order, head, prompts and dropout (default: 42)" };
         var cacheDir = new Option<string?>("--cache-dir") { Description = "data cache for the sentences (default: $DEPT_DATA_CACHE or ~/.cache/dept/data)" };
+        var vanilla = new Option<int?>("--vanilla-length") { Description = "PT's L, and DePT's budget L·d (default: 20)" };
+        var lrPrompt = new Option<float?>("--lr-prompt") { Description = "learning rate of the prompt P" };
+        var lrLowRank = new Option<float?>("--lr-low-rank") { Description = "learning rate of DePT's A and B" };
+        var lrHead = new Option<float?>("--lr-head") { Description = "learning rate of the head" };
+        var testCount = new Option<int?>("--test-count") { Description = "held-out sentences, half per class" };
         var command = new Command("demo", "Train the head alone, vanilla PT + head and DePT + head (same parameter budget) on the UCI sentiment sentences with all-MiniLM-L6-v2, and compare held-out accuracy, time and memory.")
         {
-            device, steps, batchSize, maxLength, seed, cacheDir,
+            device, steps, batchSize, maxLength, seed, cacheDir, vanilla, lrPrompt, lrLowRank, lrHead, testCount,
         };
-        command.SetAction(result => Run(result.GetValue(device), result.GetValue(steps), result.GetValue(batchSize), result.GetValue(maxLength),
-            result.GetValue(seed), result.GetValue(cacheDir)));
-        return command;
-    }
-
-    private static int Run(string? device, int? steps, int? batchSize, int? maxLength, int? seed, string? cacheDir)
-    {
-        try
+        command.SetAction(result => CommandRunner.Run("demo", () =>
         {
-            var kind = device?.ToLowerInvariant() switch
-            {
-                null => CudaProbe.Run().IsAvailable ? DeviceKind.Cuda : DeviceKind.Cpu,
-                "cpu" => DeviceKind.Cpu,
-                "cuda" => DeviceKind.Cuda,
-                _ => throw new ArgumentException($"--device must be cpu or cuda; got \"{device}\"."),
-            };
+            var kind = BackendFactory.ParseKind(result.GetValue(device));
             var defaults = SentimentDemoOptions.For(kind);
             var options = defaults with
             {
-                Steps = steps ?? defaults.Steps,
-                BatchSize = batchSize ?? defaults.BatchSize,
-                MaxLength = maxLength ?? defaults.MaxLength,
-                Seed = seed ?? defaults.Seed,
-                CacheDirectory = cacheDir,
+                Steps = result.GetValue(steps) ?? defaults.Steps,
+                BatchSize = result.GetValue(batchSize) ?? defaults.BatchSize,
+                MaxLength = result.GetValue(maxLength) ?? defaults.MaxLength,
+                Seed = result.GetValue(seed) ?? defaults.Seed,
+                CacheDirectory = result.GetValue(cacheDir),
+                VanillaPromptLength = result.GetValue(vanilla) ?? defaults.VanillaPromptLength,
+                PromptLearningRate = result.GetValue(lrPrompt) ?? defaults.PromptLearningRate,
+                LowRankLearningRate = result.GetValue(lrLowRank) ?? defaults.LowRankLearningRate,
+                HeadLearningRate = result.GetValue(lrHead) ?? defaults.HeadLearningRate,
+                TestCount = result.GetValue(testCount) ?? defaults.TestCount,
             };
             Console.WriteLine($"dept demo: {kind.ToString().ToLowerInvariant()}, {options.Steps} steps, batch {options.BatchSize}, max length {options.MaxLength}, seed {options.Seed}");
-            var report = SentimentDemo.Run(options, new Progress(line => Console.WriteLine(line)));
-            Print(report);
-            return 0;
-        }
-        catch (Exception e) when (e is DataFetchException or DatasetFormatException or ArgumentException or CudaUnavailableException or FileNotFoundException or InvalidDataException)
-        {
-            Console.Error.WriteLine($"dept demo: {e.Message.ReplaceLineEndings(" ")}");
-            return 1;
-        }
+            Print(SentimentDemo.Run(options, new Progress(line => Console.WriteLine(line))));
+            return ExitCodes.Success;
+        }));
+        return command;
     }
 
     private static void Print(SentimentDemoReport report)

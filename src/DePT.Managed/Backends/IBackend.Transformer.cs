@@ -83,10 +83,22 @@ public partial interface IBackend
     void RelativePositionBias(Tensor bias, Tensor table, int queryOffset, bool bidirectional, int maxDistance);
 
     /// <summary>
+    /// Rotary position embeddings, Hugging Face's rotate_half convention: in every head of input (B, T, H·dh), element
+    /// j &lt; dh/2 and element j + dh/2 turn by the angle θ = positions[b, t] · inverseFrequencies[j] (an fp32 product):
+    /// (x₁, x₂) → (x₁·cos θ − x₂·sin θ, x₂·cos θ + x₁·sin θ). positions (B, T) I32, inverseFrequencies (dh/2) F32.
+    /// Output may be input.
+    /// </summary>
+    void RotaryEmbedding(Tensor output, Tensor input, Tensor positions, Tensor inverseFrequencies, int heads);
+
+    /// <summary>dInput = the transposed rotation of <see cref="RotaryEmbedding"/> applied to dOutput (assigned; may alias).</summary>
+    void RotaryEmbeddingBackward(Tensor dInput, Tensor dOutput, Tensor positions, Tensor inverseFrequencies, int heads);
+
+    /// <summary>
     /// Multi-head attention: output (B, Tq, H·dh) = softmax(scale·Q·Kᵀ + bias + masks)·V per head, with query
     /// (B, Tq, H·dh) and key, value (B, Tcap, H·dh) of which the first <see cref="AttentionOptions.KeyLength"/>
-    /// rows are used (a KV cache). keyMask (B, Tk or Tcap) I32: 0 masks a key. The bias is dense or T5's relative
-    /// table (<see cref="Backends.PositionBias"/>; frozen, no gradient). Fully masked rows give zeros, never NaN.
+    /// rows are used (a KV cache); with grouped-query attention key and value are (B, Tcap, Hkv·dh)
+    /// (<see cref="AttentionOptions.KeyValueHeads"/>). keyMask (B, Tk or Tcap) I32: 0 masks a key. The bias is dense or T5's
+    /// relative table (<see cref="Backends.PositionBias"/>; frozen, no gradient). Fully masked rows give zeros, never NaN.
     /// Returns what the backward needs.
     /// </summary>
     AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options);
@@ -112,4 +124,7 @@ public partial interface IBackend
 
     /// <summary>cache (B, Tcap, d)[:, position : position + Tn, :] = rows (B, Tn, d): appends to a KV cache.</summary>
     void WriteRows(Tensor cache, Tensor rows, int position);
+
+    /// <summary>rows (B, Tn, d) = cache (B, Tcap, d)[:, position : position + Tn, :]: e.g. the last position's hidden state.</summary>
+    void ReadRows(Tensor rows, Tensor cache, int position);
 }

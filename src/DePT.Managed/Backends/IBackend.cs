@@ -21,18 +21,21 @@ public partial interface IBackend : IDisposable
 
     /// <summary>
     /// The DePT input: <c>output[b, t] = P[p_b][t]</c> for t &lt; m, else
-    /// <c>Emb[ids[b, t−m]]·embeddingScale + Δ[p_b][t−m]</c> with Δ = scale·A·B (or the precomputed delta).
-    /// Vanilla prompt tuning is rank 0. Shapes: output (B, m+L, d) F32/BF16; tokenIds (B, L) I32;
-    /// embeddings (V, d) F32/BF16; promptIndex (B) I32 or null (every example uses prompt 0).
+    /// <c>Emb[ids[b, t−m]]·embeddingScale + Δ[p_b][t−m−o_b]</c> with Δ = scale·A·B (or the precomputed delta), and no
+    /// Δ term where t−m &lt; o_b. Vanilla prompt tuning is rank 0. Shapes: output (B, m+L, d) F32/BF16; tokenIds (B, L)
+    /// I32; embeddings (V, d) F32/BF16; promptIndex (B) I32 or null (every example uses prompt 0); rowOffset (B) I32
+    /// in [0, L] or null (all 0): a left-padded example passes its pad count, so its first real token takes row 0 of
+    /// A, as it does right-padded.
     /// </summary>
-    void PromptInputForward(Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, float embeddingScale);
+    void PromptInputForward(Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, float embeddingScale, Tensor? rowOffset = null);
 
     /// <summary>
     /// Gradients of the DePT input, accumulated into <paramref name="gradients"/> (+=): with S_p the sum of
     /// dInput[b, m:, :] over the examples of prompt p, dP_p += Σ dInput[b, :m, :], dA_p[:L] += scale·S_p·B_pᵀ,
-    /// dB_p += scale·A_p[:L]ᵀ·S_p; rows of dA at or past L are untouched.
+    /// dB_p += scale·A_p[:L]ᵀ·S_p; rows of dA at or past L are untouched. With row offsets, row j of S_p sums
+    /// dInput[b, m+j+o_b, :] (the rows the forward gave Δ row j).
     /// </summary>
-    void PromptInputBackward(PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex);
+    void PromptInputBackward(PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex, Tensor? rowOffset = null);
 
     /// <summary>Δ = scale·A·B for every prompt and all s rows: delta (P, s, d) F32 from A (P, s, r), B (P, r, d).</summary>
     void LowRankDelta(Tensor delta, Tensor lowRankA, Tensor lowRankB, float lowRankScale);

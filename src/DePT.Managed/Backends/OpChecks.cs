@@ -16,9 +16,15 @@ internal static class OpChecks
     private static readonly DType[] I32Only = [DType.I32];
 
     /// <summary>The sizes of one attention call; Tk is the live key count, MaskStride and BiasStride the row lengths of keyMask and positionBias.</summary>
-    public readonly record struct AttentionSizes(int Batch, int QueryLen, int Capacity, int KeyLen, int Heads, int HeadDim, int MaskStride, int BiasStride)
+    public readonly record struct AttentionSizes(int Batch, int QueryLen, int Capacity, int KeyLen, int Heads, int HeadDim, int MaskStride, int BiasStride, int KeyValueHeads)
     {
         public int Width => Heads * HeadDim;
+
+        /// <summary>The width of key and value rows, H_kv·dh.</summary>
+        public int KeyWidth => KeyValueHeads * HeadDim;
+
+        /// <summary>Query heads per key/value head.</summary>
+        public int Group => Heads / KeyValueHeads;
     }
 
     public static (int N, int In, int Out) Linear(string op, Device device, Tensor output, Tensor input, Tensor weight, Tensor? bias)
@@ -201,6 +207,24 @@ internal static class OpChecks
         return (buckets, heads);
     }
 
+    /// <summary>Rotary embeddings: output and input (B, T, H·dh) alike, positions (B, T) I32, inverse frequencies (dh/2) F32; returns (B, T, dh).</summary>
+    public static (int Batch, int Length, int HeadDim) Rotary(string op, Device device, Tensor output, string outputName, Tensor input, string inputName,
+        Tensor positions, Tensor inverseFrequencies, int heads)
+    {
+        Float(op, inputName, input, device);
+        Rank(op, inputName, input, 3);
+        int b = input.Dim(0), t = input.Dim(1), width = input.Dim(2);
+        if (heads < 1 || width % heads != 0 || width / heads % 2 != 0)
+            throw new ArgumentException($"{op}: {heads} heads must split the width of {inputName} {input.ShapeText} into heads of even width.");
+        Float(op, outputName, output, device);
+        SameShape(op, outputName, output, inputName, input);
+        Require(op, "positions", positions, device, I32Only);
+        Shape(op, "positions", positions, $"(B={b}, T={t})", b, t);
+        Require(op, "inverseFrequencies", inverseFrequencies, device, F32Only);
+        Shape(op, "inverseFrequencies", inverseFrequencies, $"(dh/2={width / heads / 2})", width / heads / 2);
+        return (b, t, width / heads);
+    }
+
     public static AttentionSizes Attention(string op, Device device, Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options, string outputName = "output")
     {
         Float(op, "query", query, device);
@@ -208,10 +232,14 @@ internal static class OpChecks
         int b = query.Dim(0), tq = query.Dim(1), width = query.Dim(2);
         if (options.Heads < 1 || width % options.Heads != 0)
             throw new ArgumentException($"{op}: {options.Heads} heads do not divide the width of query {query.ShapeText}.");
+        int kvHeads = options.KeyValueHeadCount;
+        if (kvHeads < 1 || options.Heads % kvHeads != 0)
+            throw new ArgumentException($"{op}: {options.KeyValueHeads} key/value heads do not divide {options.Heads} query heads.");
+        int keyWidth = kvHeads * (width / options.Heads);
         Float(op, "key", key, device);
         Rank(op, "key", key, 3);
         int capacity = key.Dim(1);
-        Shape(op, "key", key, $"(B={b}, Tcap, H·dh={width})", b, capacity, width);
+        Shape(op, "key", key, $"(B={b}, Tcap, Hkv·dh={keyWidth})", b, capacity, keyWidth);
         Float(op, "value", value, device);
         SameShape(op, "value", value, "key", key);
         Float(op, outputName, output, device);
@@ -245,7 +273,7 @@ internal static class OpChecks
             if (buckets.Heads != options.Heads)
                 throw new ArgumentException($"{op}: the relative bias table {table.ShapeText} (buckets, H) has {buckets.Heads} heads; the attention has {options.Heads}.");
         }
-        return new AttentionSizes(b, tq, capacity, tk, options.Heads, width / options.Heads, maskStride, biasStride);
+        return new AttentionSizes(b, tq, capacity, tk, options.Heads, width / options.Heads, maskStride, biasStride, kvHeads);
     }
 
     public static AttentionSizes AttentionBackward(string op, Device device, Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state)
@@ -309,8 +337,8 @@ internal static class OpChecks
         return (n, vocab);
     }
 
-    /// <summary>Cache append: cache (B, Tcap, d), rows (B, Tn, d), position + Tn ≤ Tcap.</summary>
-    public static (int B, int Rows, int Capacity, int D) WriteRows(string op, Device device, Tensor cache, Tensor rows, int position)
+    /// <summary>Rows written to or read from a cache: cache (B, Tcap, d), rows (B, Tn, d), position + Tn ≤ Tcap.</summary>
+    public static (int B, int Rows, int Capacity, int D) CacheRows(string op, Device device, Tensor cache, Tensor rows, int position)
     {
         Float(op, "cache", cache, device);
         Rank(op, "cache", cache, 3);

@@ -12,20 +12,20 @@ internal readonly record struct PromptInputShape(int Batch, int SeqLen, int Prom
 {
     public int TotalLen => PromptLen + SeqLen;
 
-    public static PromptInputShape ForForward(string op, Device device, Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex)
+    public static PromptInputShape ForForward(string op, Device device, Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, Tensor? rowOffset)
     {
         RequireRank(op, "tokenIds", tokenIds, 2, device, DType.I32);
         RequireRank(op, "embeddings", embeddings, 2, device, DType.F32, DType.BF16);
         int batch = tokenIds.Dim(0), seqLen = tokenIds.Dim(1);
         int vocab = embeddings.Dim(0), dim = embeddings.Dim(1);
         if (batch < 1 || seqLen < 1) throw new ArgumentException($"{op}: tokenIds {tokenIds.ShapeText} is empty; need at least one example of one token.");
-        var shape = FromPrompts(op, device, prompts, dim, batch, seqLen, promptIndex) with { Vocab = vocab };
+        var shape = FromPrompts(op, device, prompts, dim, batch, seqLen, promptIndex, rowOffset) with { Vocab = vocab };
         RequireRank(op, "output", output, 3, device, DType.F32, DType.BF16);
         RequireShape(op, "output", output, $"(B={batch}, m+L={shape.TotalLen}, d={dim})", batch, shape.TotalLen, dim);
         return shape;
     }
 
-    public static PromptInputShape ForBackward(string op, Device device, PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex)
+    public static PromptInputShape ForBackward(string op, Device device, PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex, Tensor? rowOffset)
     {
         if (prompts.Delta is not null)
             throw new ArgumentException($"{op}: a precomputed delta is for serving; the backward needs the low-rank pair A and B.");
@@ -35,7 +35,7 @@ internal readonly record struct PromptInputShape(int Batch, int SeqLen, int Prom
         int batch = dInput.Dim(0), seqLen = dInput.Dim(1) - promptLen, dim = dInput.Dim(2);
         if (seqLen < 1)
             throw new ArgumentException($"{op}: dInput {dInput.ShapeText} has no position after the m={promptLen} prompt positions.");
-        var shape = FromPrompts(op, device, prompts, dim, batch, seqLen, promptIndex);
+        var shape = FromPrompts(op, device, prompts, dim, batch, seqLen, promptIndex, rowOffset);
         RequireLike(op, "dPrompt", gradients.DPrompt, prompts.Prompt, device);
         if (shape.Rank > 0)
         {
@@ -57,7 +57,7 @@ internal readonly record struct PromptInputShape(int Batch, int SeqLen, int Prom
         RequireShape(op, "delta", delta, $"(P={prompts}, s={maxLen}, d={dim})", prompts, maxLen, dim);
     }
 
-    private static PromptInputShape FromPrompts(string op, Device device, PromptParameters prompts, int dim, int batch, int seqLen, Tensor? promptIndex)
+    private static PromptInputShape FromPrompts(string op, Device device, PromptParameters prompts, int dim, int batch, int seqLen, Tensor? promptIndex, Tensor? rowOffset)
     {
         ArgumentNullException.ThrowIfNull(prompts.Prompt, "prompts.Prompt");
         RequireRank(op, "prompt", prompts.Prompt, 3, device, DType.F32);
@@ -98,6 +98,12 @@ internal readonly record struct PromptInputShape(int Batch, int SeqLen, int Prom
             RequireRank(op, "promptIndex", promptIndex, 1, device, DType.I32);
             if (promptIndex.Dim(0) != batch)
                 throw new ArgumentException($"{op}: promptIndex {promptIndex.ShapeText} must hold one prompt per example (B={batch}).");
+        }
+        if (rowOffset is not null)
+        {
+            RequireRank(op, "rowOffset", rowOffset, 1, device, DType.I32);
+            if (rowOffset.Dim(0) != batch)
+                throw new ArgumentException($"{op}: rowOffset {rowOffset.ShapeText} must hold one offset per example (B={batch}).");
         }
         return new PromptInputShape(batch, seqLen, promptLen, dim, rank, maxLen, 0, numPrompts);
     }

@@ -126,20 +126,41 @@ public static class PromptFile
             : new DecomposedPrompt(backend, c.PromptLength, c.DModel, c.MaxLength, c.Rank, lowRankSeed: 0, c.Alpha);
         try
         {
-            prompt.Prompt.CopyFrom(contents.Prompt);
-            if (prompt is DecomposedPrompt dept)
-            {
-                if (dept.Scale != c.Scale)
-                    throw new CheckpointFormatException($"'{ConfigPath(weightsPath)}': scale {c.Scale} does not follow from alpha {c.Alpha} and rank {c.Rank} ({dept.Scale}).");
-                dept.LowRankA.CopyFrom(contents.LowRankA);
-                dept.LowRankB.CopyFrom(contents.LowRankB);
-            }
+            Assign(prompt, contents, weightsPath);
             return prompt;
         }
         catch
         {
             prompt.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Reads a prompt file (as <see cref="Read"/>) into an existing prompt of the same method and shapes (to resume training).</summary>
+    /// <exception cref="CheckpointFormatException">The file holds another method, other shapes or another scale than <paramref name="prompt"/>.</exception>
+    public static void LoadInto(string weightsPath, SoftPrompt prompt, ModelIdentity expectedModel)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        var contents = Read(weightsPath, expectedModel);
+        var c = contents.Config;
+        var (method, rank, maxLength) = prompt is DecomposedPrompt d ? (PromptMethod.Decomposed, d.Rank, d.MaxLength) : (PromptMethod.PromptTuning, 0, 0);
+        if (c.Method != method || c.PromptLength != prompt.PromptLength || c.Rank != rank || c.MaxLength != maxLength || c.DModel != prompt.Dim)
+            throw new CheckpointFormatException(
+                $"'{ConfigPath(weightsPath)}' holds a {c.Method} prompt with m={c.PromptLength}, r={c.Rank}, s={c.MaxLength}, d={c.DModel}; " +
+                $"the prompt being trained is {method} with m={prompt.PromptLength}, r={rank}, s={maxLength}, d={prompt.Dim}.");
+        Assign(prompt, contents, weightsPath);
+    }
+
+    private static void Assign(SoftPrompt prompt, PromptFileContents contents, string weightsPath)
+    {
+        var c = contents.Config;
+        if (prompt is DecomposedPrompt { Scale: var scale } && scale != c.Scale)   // checked before anything is copied
+            throw new CheckpointFormatException($"'{ConfigPath(weightsPath)}': scale {c.Scale} does not follow from alpha {c.Alpha} and rank {c.Rank} ({scale}).");
+        prompt.Prompt.CopyFrom(contents.Prompt);
+        if (prompt is DecomposedPrompt dept)
+        {
+            dept.LowRankA.CopyFrom(contents.LowRankA);
+            dept.LowRankB.CopyFrom(contents.LowRankB);
         }
     }
 

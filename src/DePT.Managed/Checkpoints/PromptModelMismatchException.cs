@@ -1,11 +1,11 @@
 namespace DePT.Checkpoints;
 
-/// <summary>A prompt file was trained on another model than the one it is applied to; the message names both.</summary>
+/// <summary>A prompt or head file was trained on another model than the one it is applied to; the message names both.</summary>
 public sealed class PromptModelMismatchException : Exception
 {
     /// <summary>Creates the exception for <paramref name="path"/>.</summary>
     public PromptModelMismatchException(string path, ModelIdentity promptModel, ModelIdentity givenModel)
-        : base($"The prompt '{path}' was trained on {promptModel}, but the given model is {givenModel}; a prompt only works with its own model.")
+        : base($"'{path}' was trained on {promptModel}, but the given model is {givenModel}; a prompt or head only works with its own model.")
     {
         PromptModel = promptModel;
         GivenModel = givenModel;

@@ -21,10 +21,11 @@ namespace DePT.Checkpoints;
 /// <param name="Moments">AdamW's <see cref="AdamW.State"/>, downloaded.</param>
 /// <param name="DataOrder">A permutation of 0..n−1: the order the examples are visited in this epoch.</param>
 /// <param name="DataCursor">How many entries of <paramref name="DataOrder"/> were consumed, 0..n.</param>
+/// <param name="DataEpoch">The 0-based epoch <paramref name="DataOrder"/> belongs to (see <see cref="Data.EpochOrder"/>).</param>
 /// <param name="RngSeed">The run's seed.</param>
 /// <param name="RngCounter">How many draws (or dropout streams) the run has used.</param>
 /// <param name="BestMetric">The best evaluation metric so far, or null before the first evaluation.</param>
-public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Moments, int[] DataOrder, int DataCursor, ulong RngSeed, ulong RngCounter, double? BestMetric)
+public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Moments, int[] DataOrder, int DataCursor, int DataEpoch, ulong RngSeed, ulong RngCounter, double? BestMetric)
 {
     /// <summary>The format version this library writes and the newest it reads.</summary>
     public const int FormatVersion = 1;
@@ -35,7 +36,7 @@ public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Mom
     private const string Kind = "dept_training_state";
 
     /// <summary>Downloads <paramref name="optimizer"/>'s moments and step (after waiting for <paramref name="backend"/>) with the run's position.</summary>
-    public static TrainingState Capture(IBackend backend, AdamW optimizer, int[] dataOrder, int dataCursor, ulong rngSeed, ulong rngCounter, double? bestMetric)
+    public static TrainingState Capture(IBackend backend, IOptimizer optimizer, int[] dataOrder, int dataCursor, int dataEpoch, ulong rngSeed, ulong rngCounter, double? bestMetric)
     {
         ArgumentNullException.ThrowIfNull(backend);
         ArgumentNullException.ThrowIfNull(optimizer);
@@ -43,7 +44,7 @@ public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Mom
         var moments = new List<OptimizerMoments>();
         foreach (var (name, first, second) in optimizer.State)
             moments.Add(new OptimizerMoments(name, first.Shape.ToArray(), first.ToFloatArray(), second.ToFloatArray()));
-        var state = new TrainingState(optimizer.StepCount, moments, (int[])dataOrder.Clone(), dataCursor, rngSeed, rngCounter, bestMetric);
+        var state = new TrainingState(optimizer.StepCount, moments, (int[])dataOrder.Clone(), dataCursor, dataEpoch, rngSeed, rngCounter, bestMetric);
         state.Check("TrainingState.Capture");
         return state;
     }
@@ -90,6 +91,7 @@ public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Mom
             ["format_version"] = FormatVersion.ToString(CultureInfo.InvariantCulture),
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["data_cursor"] = DataCursor.ToString(CultureInfo.InvariantCulture),
+            ["data_epoch"] = DataEpoch.ToString(CultureInfo.InvariantCulture),
             ["rng_seed"] = RngSeed.ToString(CultureInfo.InvariantCulture),
             ["rng_counter"] = RngCounter.ToString(CultureInfo.InvariantCulture),
             ["best_metric"] = BestMetric is { } best ? best.ToString("R", CultureInfo.InvariantCulture) : "none",
@@ -137,7 +139,7 @@ public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Mom
         string best = Entry("best_metric");
         double? bestMetric = best == "none" ? null : Parse<double>("best_metric");
         var state = new TrainingState(Parse<int>("step"), moments, file.ReadInt32(DataOrderName), Parse<int>("data_cursor"),
-            Parse<ulong>("rng_seed"), Parse<ulong>("rng_counter"), bestMetric);
+            Parse<int>("data_epoch"), Parse<ulong>("rng_seed"), Parse<ulong>("rng_counter"), bestMetric);
         try
         {
             state.Check(where);
@@ -159,6 +161,7 @@ public sealed record TrainingState(int Step, IReadOnlyList<OptimizerMoments> Mom
         ArgumentNullException.ThrowIfNull(Moments);
         ArgumentNullException.ThrowIfNull(DataOrder);
         if (Step < 0) throw new ArgumentException($"{where}: step is {Step}; it must be ≥ 0.");
+        if (DataEpoch < 0) throw new ArgumentException($"{where}: the data epoch is {DataEpoch}; it must be ≥ 0.");
         if (DataCursor < 0 || DataCursor > DataOrder.Length)
             throw new ArgumentException($"{where}: the data cursor {DataCursor} lies outside the data order of {DataOrder.Length} examples.");
         var seen = new bool[DataOrder.Length];

@@ -44,6 +44,9 @@ public sealed class EpochOrder
     /// <summary>Position within the epoch's permutation of the next example.</summary>
     public int Cursor { get; private set; }
 
+    /// <summary>The permutation of the epoch in progress (a copy), saved beside <see cref="State"/> so a resume can check it still holds.</summary>
+    public int[] CurrentPermutation => (int[])_permutation.Clone();
+
     /// <summary>The current position, to save with a checkpoint.</summary>
     public EpochOrderState State => new(_count, _seed, Epoch, Cursor);
 

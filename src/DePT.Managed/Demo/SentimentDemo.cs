@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using DePT.Backends;
-using DePT.Backends.Cpu;
 using DePT.Backends.Cuda;
 using DePT.Data;
 using DePT.Data.Sources;
@@ -55,11 +54,11 @@ public static class SentimentDemo
         using (var vocabulary = package.OpenVocabulary()) tokenizer = WordPieceTokenizer.FromVocabulary(vocabulary);
         var weights = MiniLmWeights.FromOnnx(package.ReadModel(), MiniLmConfig.AllMiniLmL6V2);
 
-        using var backend = OpenBackend(options.Device);
+        using var backend = BackendFactory.Open(options.Device);
         string deviceDescription = backend is CudaBackend cuda ? $"{cuda.CudaDevice} f32" : "cpu f32";
         using var encoder = BertModel.FromMiniLm(backend, weights, DType.F32);
         int d = encoder.Config.HiddenSize;
-        var shape = ChooseDecomposition(d, options.MaxLength, options.VanillaPromptLength);
+        var shape = PromptBudget.Decomposition(d, options.MaxLength, options.VanillaPromptLength);
         progress?.Report($"device {deviceDescription}; d={d}, s={options.MaxLength}; PT L={options.VanillaPromptLength} ({(long)options.VanillaPromptLength * d} parameters) " +
                          $"vs DePT m={shape.PromptLength}, r={shape.Rank} ({shape.ParameterCount} parameters)");
 
@@ -73,22 +72,6 @@ public static class SentimentDemo
         using var self = Process.GetCurrentProcess();
         return new SentimentDemoReport(options, deviceDescription, train.Count, test.Count, shape.PromptLength, shape.Rank, results,
             self.PeakWorkingSet64, clock.Elapsed);
-    }
-
-    /// <summary>
-    /// DePT's (m, r) for the budget L·d: among the ranks ≥ 1 that meet the budget exactly, the one whose m is closest
-    /// to 0.6·L (the paper's 60 of 100 rows for T5-Base); when no rank meets it exactly, the same rule over the
-    /// largest counts under it.
-    /// </summary>
-    /// <exception cref="ArgumentException">The budget leaves no room for a rank ≥ 1 with m ≥ 1.</exception>
-    public static PromptBudgetOption ChooseDecomposition(int dim, int maxLength, int vanillaLength)
-    {
-        var options = PromptBudget.Options(dim, maxLength, vanillaLength).Where(o => o.Rank >= 1).ToList();
-        if (options.Count == 0)
-            throw new ArgumentException($"a PT budget of L={vanillaLength} rows × d={dim} leaves no room for DePT with m ≥ 1 and r ≥ 1 at s={maxLength}; raise L.");
-        var pool = options.Any(o => o.IsExact) ? options.Where(o => o.IsExact).ToList() : options;
-        double target = 0.6 * vanillaLength;
-        return pool.OrderBy(o => Math.Abs(o.PromptLength - target)).ThenByDescending(o => o.ParameterCount).First();
     }
 
     /// <summary>The seeded, class-balanced, disjoint split described on the class.</summary>
@@ -110,14 +93,6 @@ public static class SentimentDemo
             test.AddRange(ofLabel.AsSpan(trainPerClass, testPerClass));
         }
         return (train, test);
-    }
-
-    private static IBackend OpenBackend(DeviceKind device)
-    {
-        if (device == DeviceKind.Cpu) return new CpuBackend();
-        var probe = CudaProbe.Run();
-        if (!probe.IsAvailable) throw new CudaUnavailableException(probe.Reason);
-        return CudaBackend.Open(0);
     }
 
     private static SoftPrompt? MakePrompt(DemoMethod method, IBackend backend, BertModel encoder, PromptBudgetOption shape, SentimentDemoOptions options)

@@ -12,6 +12,7 @@ internal static class KernelError
     public const int PromptIndexOutOfRange = 2;
     public const int SequenceLongerThanMaximum = 3;
     public const int TokenTypeOutOfRange = 4;
+    public const int RowOffsetOutOfRange = 5;
 
     public static Exception ToException(ReadOnlySpan<int> word) => word[0] switch
     {
@@ -23,6 +24,8 @@ internal static class KernelError
             $"Input length L={word[1]} exceeds the prompt's maximum input length s={word[3]}."),
         TokenTypeOutOfRange => new ArgumentOutOfRangeException("tokenTypeIds",
             $"Token type id {word[1]} at flat position {word[2]} is outside [0, {word[3]})."),
+        RowOffsetOutOfRange => new ArgumentOutOfRangeException("rowOffset",
+            $"Row offset {word[1]} of example {word[2]} is outside [0, L={word[3]}]."),
         _ => new InvalidOperationException($"A kernel reported unknown error code {word[0]} (value {word[1]}, position {word[2]}, limit {word[3]})."),
     };
 }

@@ -22,4 +22,34 @@ public static class MetricKindExtensions
             return true;
         return kind.HigherIsBetter() ? candidate > best : candidate < best;
     }
+
+    /// <summary>The name files and the command line use: snake_case of the kind ("accuracy", "macro_f1", "matthews_correlation").</summary>
+    public static string FileName(this MetricKind kind)
+    {
+        var name = new System.Text.StringBuilder();
+        foreach (char c in kind.ToString())
+        {
+            if (char.IsUpper(c) && name.Length > 0) name.Append('_');
+            name.Append(char.ToLowerInvariant(c));
+        }
+        return name.ToString();
+    }
+
+    /// <summary>The kind whose <see cref="FileName"/> is <paramref name="name"/> (case-insensitive); false when none is.</summary>
+    public static bool TryParse(string name, out MetricKind kind)
+    {
+        foreach (var candidate in Enum.GetValues<MetricKind>())
+        {
+            if (string.Equals(candidate.FileName(), name, StringComparison.OrdinalIgnoreCase))
+            {
+                kind = candidate;
+                return true;
+            }
+        }
+        kind = default;
+        return false;
+    }
+
+    /// <summary>Every kind's <see cref="FileName"/>, comma-separated, for messages.</summary>
+    public static string AllFileNames() => string.Join(", ", Enum.GetValues<MetricKind>().Select(k => k.FileName()));
 }

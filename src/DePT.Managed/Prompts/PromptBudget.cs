@@ -40,4 +40,20 @@ public static class PromptBudget
         }
         return options;
     }
+
+    /// <summary>
+    /// DePT's (m, r) for the budget L·d: among the ranks ≥ 1 that meet the budget exactly, the one whose m is closest
+    /// to 0.6·L (the paper's 60 of 100 rows for T5-Base); when no rank meets it exactly, the same rule over the
+    /// largest counts under it.
+    /// </summary>
+    /// <exception cref="ArgumentException">The budget leaves no room for a rank ≥ 1 with m ≥ 1.</exception>
+    public static PromptBudgetOption Decomposition(int dim, int maxLength, int vanillaLength)
+    {
+        var options = Options(dim, maxLength, vanillaLength).Where(o => o.Rank >= 1).ToList();
+        if (options.Count == 0)
+            throw new ArgumentException($"a PT budget of L={vanillaLength} rows × d={dim} leaves no room for DePT with m ≥ 1 and r ≥ 1 at s={maxLength}; raise L.");
+        var pool = options.Any(o => o.IsExact) ? options.Where(o => o.IsExact).ToList() : options;
+        double target = 0.6 * vanillaLength;
+        return pool.OrderBy(o => Math.Abs(o.PromptLength - target)).ThenByDescending(o => o.ParameterCount).First();
+    }
 }

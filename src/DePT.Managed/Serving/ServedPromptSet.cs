@@ -1,5 +1,6 @@
 using DePT.Backends;
 using DePT.Checkpoints;
+using DePT.Models.Runtime;
 using DePT.Prompts;
 using DePT.Tensors;
 using DePT.Tokenizers;
@@ -126,8 +127,8 @@ internal sealed class ServedPromptSet : IDisposable
     public Tensor Embed(GroupBatch batch, Tensor embeddings, DType dtype)
     {
         var tokens = batch.Tokens;
-        using var tokenIds = Upload(tokens.InputIds, tokens.BatchSize, tokens.SequenceLength);
-        using var promptIndex = Upload(batch.Slots, tokens.BatchSize);
+        using var tokenIds = Backend.UploadInt32(tokens.InputIds, tokens.BatchSize, tokens.SequenceLength);
+        using var promptIndex = Backend.UploadInt32(batch.Slots, tokens.BatchSize);
         var output = Backend.Allocate(dtype, tokens.BatchSize, batch.PromptLength + tokens.SequenceLength, Dim);
         try
         {
@@ -145,14 +146,8 @@ internal sealed class ServedPromptSet : IDisposable
     public Tensor Mask(GroupBatch batch, int promptValue)
     {
         var tokens = batch.Tokens;
-        int m = batch.PromptLength, length = tokens.SequenceLength, width = m + length;
-        var values = new int[tokens.BatchSize * width];
-        for (int b = 0; b < tokens.BatchSize; b++)
-        {
-            values.AsSpan(b * width, m).Fill(promptValue);
-            tokens.AttentionMask.AsSpan(b * length, length).CopyTo(values.AsSpan(b * width + m));
-        }
-        return Upload(values, tokens.BatchSize, width);
+        return Backend.UploadInt32(AttentionMasks.WithPromptRows(tokens.AttentionMask, tokens.BatchSize, tokens.SequenceLength, batch.PromptLength, promptValue),
+            tokens.BatchSize, batch.PromptLength + tokens.SequenceLength);
     }
 
     public void Dispose()
@@ -186,19 +181,4 @@ internal sealed class ServedPromptSet : IDisposable
     private KeyNotFoundException Unknown(string name, int request) => new(
         $"Request {request} names no served prompt '{name}'; the served prompts are: " +
         (_order.Count == 0 ? "(none)" : string.Join(", ", _order.Select(n => $"'{n}'"))) + ".");
-
-    private Tensor Upload(int[] values, params int[] shape)
-    {
-        var tensor = Backend.Allocate(DType.I32, shape);
-        try
-        {
-            tensor.CopyFrom(values);
-            return tensor;
-        }
-        catch
-        {
-            tensor.Dispose();
-            throw;
-        }
-    }
 }

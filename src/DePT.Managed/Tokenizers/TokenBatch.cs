@@ -34,4 +34,13 @@ public sealed class TokenBatch
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, BatchSize);
         return InputIds.AsSpan(index * SequenceLength, SequenceLength);
     }
+
+    /// <summary>Right-pads <paramref name="rows"/> of ids with <paramref name="paddingId"/> to the longest row (for inputs made without a tokenizer, such as benchmarks).</summary>
+    /// <exception cref="ArgumentException">There are no rows, or a row is empty.</exception>
+    public static TokenBatch RightPadded(int[][] rows, int paddingId)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Length == 0 || rows.Any(r => r is null || r.Length == 0)) throw new ArgumentException("a batch needs at least one row, and every row at least one id.", nameof(rows));
+        return TokenBatchBuilder.RightPadded(rows, rows.Max(r => r.Length), paddingId);
+    }
 }

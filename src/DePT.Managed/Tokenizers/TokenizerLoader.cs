@@ -12,10 +12,12 @@ public static class TokenizerLoader
     public const string WordPieceVocabularyFileName = "vocab.txt";
 
     /// <summary>
-    /// Loads the folder's tokenizer: spiece.model gives a <see cref="SentencePieceTokenizer"/> (T5), else vocab.txt
-    /// gives a <see cref="WordPieceTokenizer"/> (BERT). From tokenizer_config.json, when the folder has one, it takes
-    /// <c>extra_ids</c> (T5's sentinel count, default 100), <c>do_lower_case</c> (default true) and
-    /// <c>strip_accents</c> (default: follow lower-casing), as transformers does.
+    /// Loads the folder's tokenizer: spiece.model gives a <see cref="SentencePieceTokenizer"/> (T5); tokenizer.model a
+    /// SentencePiece BPE <see cref="CausalLmTokenizer"/> (Llama 2, Mistral); tokenizer.json a byte-level BPE
+    /// <see cref="CausalLmTokenizer"/> (Llama 3, Qwen2); vocab.txt a <see cref="WordPieceTokenizer"/> (BERT). From
+    /// tokenizer_config.json, when the folder has one, it takes <c>extra_ids</c> (T5's sentinel count, default 100),
+    /// <c>do_lower_case</c> (default true), <c>strip_accents</c> (default: follow lower-casing), and <c>eos_token</c> and
+    /// <c>pad_token</c> (tokenizer.json), as transformers does.
     /// </summary>
     /// <param name="folder">The model folder.</param>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
@@ -32,15 +34,22 @@ public static class TokenizerLoader
         string sentencePiecePath = Path.Combine(folder, SentencePieceTokenizer.ModelFileName);
         if (File.Exists(sentencePiecePath))
             return SentencePieceTokenizer.FromFile(sentencePiecePath, settings.ExtraIds ?? SentencePieceTokenizer.DefaultExtraIdCount);
+        string bpeModelPath = Path.Combine(folder, CausalLmTokenizer.SentencePieceFileName);
+        if (File.Exists(bpeModelPath))
+            return CausalLmTokenizer.FromSentencePiece(bpeModelPath);
+        string tokenizerJsonPath = Path.Combine(folder, CausalLmTokenizer.TokenizerJsonFileName);
+        if (File.Exists(tokenizerJsonPath))
+            return CausalLmTokenizer.FromTokenizerJson(tokenizerJsonPath, settings.EndOfSequenceToken, settings.PaddingToken);
         string vocabularyPath = Path.Combine(folder, WordPieceVocabularyFileName);
         if (File.Exists(vocabularyPath))
             return WordPieceTokenizer.FromFile(vocabularyPath, settings.DoLowerCase ?? true, settings.StripAccents);
         throw new FileNotFoundException(
-            $"No tokenizer in '{folder}': looked for {SentencePieceTokenizer.ModelFileName} (SentencePiece, T5) and " +
-            $"{WordPieceVocabularyFileName} (WordPiece, BERT).");
+            $"No tokenizer in '{folder}': looked for {SentencePieceTokenizer.ModelFileName} (SentencePiece, T5), " +
+            $"{CausalLmTokenizer.SentencePieceFileName} (SentencePiece BPE, Llama 2, Mistral), {CausalLmTokenizer.TokenizerJsonFileName} " +
+            $"(byte-level BPE, Llama 3, Qwen2) and {WordPieceVocabularyFileName} (WordPiece, BERT).");
     }
 
-    private readonly record struct TokenizerSettings(int? ExtraIds, bool? DoLowerCase, bool? StripAccents);
+    private readonly record struct TokenizerSettings(int? ExtraIds, bool? DoLowerCase, bool? StripAccents, string? EndOfSequenceToken, string? PaddingToken);
 
     private static TokenizerSettings ReadSettings(string path)
     {
@@ -63,7 +72,9 @@ public static class TokenizerLoader
             return new TokenizerSettings(
                 ExtraIds: ReadExtraIds(root, path),
                 DoLowerCase: ReadBoolean(root, "do_lower_case", path),
-                StripAccents: ReadBoolean(root, "strip_accents", path));
+                StripAccents: ReadBoolean(root, "strip_accents", path),
+                EndOfSequenceToken: ReadToken(root, "eos_token", path),
+                PaddingToken: ReadToken(root, "pad_token", path));
         }
     }
 
@@ -84,5 +95,17 @@ public static class TokenizerLoader
         if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
             throw new InvalidDataException($"Tokenizer settings '{path}': \"{name}\" is {value.GetRawText()}, expected true, false or null.");
         return value.GetBoolean();
+    }
+
+    // A token is written as its text or as an AddedToken object {"content": text, ...}; null means none.
+    private static string? ReadToken(JsonElement root, string name, string path)
+    {
+        if (!root.TryGetProperty(name, out JsonElement value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        if (value.ValueKind == JsonValueKind.String)
+            return value.GetString();
+        if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("content", out JsonElement content) && content.ValueKind == JsonValueKind.String)
+            return content.GetString();
+        throw new InvalidDataException($"Tokenizer settings '{path}': \"{name}\" is {value.GetRawText()}, expected a string or {{\"content\": ...}}.");
     }
 }

@@ -13,7 +13,7 @@ namespace DePT.Training;
 /// The groups carry their own learning rates; <see cref="AdamWSettings.PromptLearningRate"/> and
 /// <see cref="AdamWSettings.LowRankLearningRate"/> are what the caller builds DePT's two groups with.
 /// </remarks>
-public sealed class AdamW : IDisposable
+public sealed class AdamW : IOptimizer, IDisposable
 {
     private readonly IBackend _backend;
     private readonly AdamWSettings _settings;
@@ -92,6 +92,16 @@ public sealed class AdamW : IDisposable
         return (float)Math.Max(0.0, (double)(total - step) / Math.Max(1, total - warmup));
     }
 
+    /// <summary>Each group's learning rate at step <paramref name="step"/> (its peak rate × <see cref="LearningRateScale"/>), in group order.</summary>
+    public IReadOnlyList<(string Group, float LearningRate)> GroupLearningRates(int step)
+    {
+        float scale = LearningRateScale(step);
+        var rates = new List<(string, float)>();
+        foreach (var entry in _entries)
+            if (!rates.Exists(r => r.Item1 == entry.Group.Name)) rates.Add((entry.Group.Name, entry.Group.LearningRate * scale));
+        return rates;
+    }
+
     /// <summary>
     /// One optimiser step: the global squared norm of every gradient of every group (when MaxGradNorm &gt; 0), then
     /// the AdamW update of each parameter with its group's learning rate × <see cref="LearningRateScale"/>, its
@@ -121,6 +131,13 @@ public sealed class AdamW : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         foreach (var entry in _entries) _backend.Fill(entry.Parameter.Gradient, 0f);
+    }
+
+    /// <inheritdoc />
+    public void Restore(Checkpoints.TrainingState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Restore(this);
     }
 
     /// <summary>Frees the moments and the norm (the parameters and gradients belong to the caller).</summary>

@@ -52,10 +52,10 @@ public class TrainingStateTests
         double best = _rng.NextDouble();
         ulong seed = (ulong)_rng.NextInt64(), counter = (ulong)_rng.NextInt64();
         string path = Path.Combine(_folder, "state.safetensors");
-        TrainingState.Capture(_cpu, optimizer, order, 9, seed, counter, best).Save(path);
+        TrainingState.Capture(_cpu, optimizer, order, 9, 2, seed, counter, best).Save(path);
 
         var loaded = TrainingState.Load(path);
-        Assert.That((loaded.Step, loaded.DataCursor, loaded.RngSeed, loaded.RngCounter, loaded.BestMetric), Is.EqualTo((2, 9, seed, counter, (double?)best)));
+        Assert.That((loaded.Step, loaded.DataCursor, loaded.DataEpoch, loaded.RngSeed, loaded.RngCounter, loaded.BestMetric), Is.EqualTo((2, 9, 2, seed, counter, (double?)best)));
         Assert.That(loaded.DataOrder, Is.EqualTo(order));
 
         using var resumed = new DecomposedPrompt(_cpu, 3, 5, 7, 2, 0);
@@ -81,7 +81,7 @@ public class TrainingStateTests
     [Test]
     public void NoBestMetricRoundTrips()
     {
-        var state = new TrainingState(0, [new OptimizerMoments("p", [2, 3], OpTest.Values(_rng, 6), OpTest.Values(_rng, 6))], Permutation(4), 0, 1, 0, null);
+        var state = new TrainingState(0, [new OptimizerMoments("p", [2, 3], OpTest.Values(_rng, 6), OpTest.Values(_rng, 6))], Permutation(4), 0, 0, 1, 0, null);
         string path = Path.Combine(_folder, "s.safetensors");
         state.Save(path);
         var loaded = TrainingState.Load(path);
@@ -94,7 +94,7 @@ public class TrainingStateTests
     public void NewerVersionIsRefused()
     {
         string path = Path.Combine(_folder, "s.safetensors");
-        new TrainingState(1, [], Permutation(3), 1, 1, 1, 0.5).Save(path);
+        new TrainingState(1, [], Permutation(3), 1, 0, 1, 1, 0.5).Save(path);
         using (var file = SafetensorsFile.Open(path))
         {
             var metadata = file.Metadata.ToDictionary();
@@ -108,13 +108,13 @@ public class TrainingStateTests
     [Test]
     public void BadPositionsAndMismatchedOptimisersAreRefused()
     {
-        Assert.That(() => new TrainingState(0, [], [0, 2, 2], 0, 0, 0, null).Save(Path.Combine(_folder, "x.safetensors")),
+        Assert.That(() => new TrainingState(0, [], [0, 2, 2], 0, 0, 0, 0, null).Save(Path.Combine(_folder, "x.safetensors")),
             Throws.ArgumentException.With.Message.Contains("not a permutation"));
-        Assert.That(() => new TrainingState(0, [], [1, 0], 3, 0, 0, null).Save(Path.Combine(_folder, "x.safetensors")),
+        Assert.That(() => new TrainingState(0, [], [1, 0], 3, 0, 0, 0, null).Save(Path.Combine(_folder, "x.safetensors")),
             Throws.ArgumentException.With.Message.Contains("cursor 3"));
         using var prompt = new DecomposedPrompt(_cpu, 3, 5, 7, 2, 1);
         using var optimizer = new AdamW(_cpu, prompt.OptimizerGroups(_settings), _settings);
-        var state = new TrainingState(0, [new OptimizerMoments("prompt_embeddings", [1, 3, 5], new float[15], new float[15])], [0], 0, 0, 0, null);
+        var state = new TrainingState(0, [new OptimizerMoments("prompt_embeddings", [1, 3, 5], new float[15], new float[15])], [0], 0, 0, 0, 0, null);
         Assert.That(() => state.Restore(optimizer), Throws.ArgumentException.With.Message.Contains("prompt_encoder.lora_embedding_A"));
     }
 
@@ -122,10 +122,10 @@ public class TrainingStateTests
     public void AFailedSaveLeavesTheOldFile()
     {
         string path = Path.Combine(_folder, "s.safetensors");
-        new TrainingState(1, [], Permutation(5), 2, 3, 4, 0.25).Save(path);
+        new TrainingState(1, [], Permutation(5), 2, 1, 3, 4, 0.25).Save(path);
         byte[] old = File.ReadAllBytes(path);
         Directory.CreateDirectory(path + SafetensorsWriter.TemporarySuffix);
-        Assert.That(() => new TrainingState(2, [], Permutation(5), 3, 3, 5, 0.5).Save(path), Throws.InstanceOf<IOException>().Or.InstanceOf<UnauthorizedAccessException>());
+        Assert.That(() => new TrainingState(2, [], Permutation(5), 3, 1, 3, 5, 0.5).Save(path), Throws.InstanceOf<IOException>().Or.InstanceOf<UnauthorizedAccessException>());
         Assert.That(File.ReadAllBytes(path), Is.EqualTo(old));
         Assert.That(TrainingState.Load(path).Step, Is.EqualTo(1));
     }

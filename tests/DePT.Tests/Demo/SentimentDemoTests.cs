@@ -2,6 +2,7 @@ using DePT.Data;
 using DePT.Data.Sources;
 using DePT.Demo;
 using DePT.Devices;
+using DePT.Prompts;
 
 namespace DePT.Tests.Demo;
 
@@ -61,8 +62,8 @@ public class SentimentDemoTests
     [Test]
     public void Decomposition_MatchesThePromptBudget()
     {
-        var shape = SentimentDemo.ChooseDecomposition(384, 48, 20);
+        var shape = PromptBudget.Decomposition(384, 48, 20);
         Assert.That((shape.PromptLength, shape.Rank, shape.IsExact), Is.EqualTo((11, 8, true)));
-        Assert.That(() => SentimentDemo.ChooseDecomposition(384, 48, 1), Throws.ArgumentException);
+        Assert.That(() => PromptBudget.Decomposition(384, 48, 1), Throws.ArgumentException);
     }
 }

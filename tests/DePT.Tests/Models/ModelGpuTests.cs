@@ -46,6 +46,26 @@ public class ModelGpuTests : GpuFixture
         Assert.That(results.GeneratedIds!.GetLength(0), Is.EqualTo(3));
     }
 
+    [TestCaseSource(typeof(LlamaFixtureRun), nameof(LlamaFixtureRun.Models))]
+    public void Llama_F32_MatchesTransformers(string model)
+    {
+        var results = LlamaFixtureRun.Run(Gpu, DType.F32, model);
+
+        results.AssertWithin(F32Bound, F32Bound, $"gpu f32 {model}");
+        Assert.That(ModelParityTests.Flatten(results.GeneratedIds!), Is.EqualTo(results.ExpectedGeneratedIds), "greedy generation");
+        Assert.That(results.PaddedGradient, Is.All.EqualTo(0f), "gradient at padded positions");
+    }
+
+    /// <summary>bf16 LLaMA-family models against transformers: outputs within 2e-2, gradients within 6e-2 (as the CPU's bf16 bound).</summary>
+    [TestCaseSource(typeof(LlamaFixtureRun), nameof(LlamaFixtureRun.Models))]
+    public void Llama_Bf16_MatchesTransformers(string model)
+    {
+        var results = LlamaFixtureRun.Run(Gpu, DType.BF16, model);
+
+        results.AssertWithin(Bf16Bound, 6e-2, $"gpu bf16 {model} vs transformers");
+        Assert.That(results.GeneratedIds!.GetLength(1), Is.EqualTo(16));
+    }
+
     [Test]
     public void Bert_F32_MatchesTransformers()
     {

@@ -85,7 +85,7 @@ public class ModelLoadingTests
 
         var e = Assert.Throws<ModelConfigException>(() => T5Model.Load(_cpu, folder.Path, DType.F32));
 
-        Assert.That(e!.Message, Does.Contain("'gpt2'").And.Contain("bert, mt5, t5"));
+        Assert.That(e!.Message, Does.Contain("'gpt2'").And.Contain("bert, llama, mistral, mt5, qwen2, t5"));
     }
 
     [Test]

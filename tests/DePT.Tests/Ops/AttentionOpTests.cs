@@ -5,7 +5,10 @@ using static DePT.Tests.Ops.OpTest;
 
 namespace DePT.Tests.Ops;
 
-/// <summary>Unfused attention against softmax in double (masks, bias, causality, KV-cache lengths), and its backward against finite differences.</summary>
+/// <summary>
+/// Unfused attention against softmax in double (masks, bias, causality, KV-cache lengths, grouped-query heads), and its
+/// backward against finite differences.
+/// </summary>
 public class AttentionOpTests
 {
     private readonly CpuBackend _cpu = new();
@@ -16,12 +19,14 @@ public class AttentionOpTests
     {
         public int KeyLen => Options.KeyLength == 0 ? Capacity : Options.KeyLength;
         public int Width => Heads * HeadDim;
+        public int KeyWidth => Options.KeyValueHeadCount * HeadDim;
+        public int Group => Heads / Options.KeyValueHeadCount;
         public int MaskColumns => MaskOverCapacity ? Capacity : KeyLen;
         public int BiasColumns => BiasOverCapacity ? Capacity : KeyLen;
 
         public override string ToString() =>
             $"B={Batch} Tq={QueryLen} Tcap={Capacity} Tk={KeyLen} H={Heads} dh={HeadDim} scale={Options.Scale:G3}"
-            + (Options.Causal ? $" causal+{Options.QueryOffset}" : "") + (Mask ? $" mask[{MaskColumns}]" : "") + (Bias ? $" bias[{BiasColumns}]" : "");
+            + (Options.KeyValueHeads > 0 ? $" kv={Options.KeyValueHeads}" : "") + (Options.Causal ? $" causal+{Options.QueryOffset}" : "") + (Mask ? $" mask[{MaskColumns}]" : "") + (Bias ? $" bias[{BiasColumns}]" : "");
     }
 
     public static IEnumerable<TestCaseData> Problems()
@@ -36,6 +41,11 @@ public class AttentionOpTests
         // Three new tokens at positions 5..7 of a 12-row cache.
         yield return Case(new Problem(1, 3, 12, 2, 4, new(2, 1f, Causal: true, KeyLength: 8, QueryOffset: 5), true, true, BiasOverCapacity: true));
         yield return Case(new Problem(4, 40, 40, 4, 16, new(4, 0.25f), true, false));
+        // Grouped-query attention: 4 query heads over 2 key/value heads, causal with a mask (LLaMA training), and one
+        // decoding step over a cache; 6 over 1 (multi-query).
+        yield return Case(new Problem(2, 6, 6, 4, 4, new(4, 0.5f, Causal: true, KeyValueHeads: 2), true, false));
+        yield return Case(new Problem(2, 1, 9, 4, 4, new(4, 0.5f, Causal: true, KeyLength: 7, QueryOffset: 6, KeyValueHeads: 2), true, false, MaskOverCapacity: true));
+        yield return Case(new Problem(1, 5, 5, 6, 2, new(6, 1f, KeyValueHeads: 1), false, true));
     }
 
     /// <summary>The problems small enough for finite differences (three forwards per probed element).</summary>
@@ -86,8 +96,8 @@ public class AttentionOpTests
         using var output = Poisoned(_cpu, DType.F32, p.Batch, p.QueryLen, p.Width);
         using var dOutput = Upload(_cpu, probe, DType.F32, p.Batch, p.QueryLen, p.Width);
         using var dQuery = Poisoned(_cpu, DType.F32, p.Batch, p.QueryLen, p.Width);
-        using var dKey = Poisoned(_cpu, DType.F32, p.Batch, p.Capacity, p.Width);
-        using var dValue = Poisoned(_cpu, DType.F32, p.Batch, p.Capacity, p.Width);
+        using var dKey = Poisoned(_cpu, DType.F32, p.Batch, p.Capacity, p.KeyWidth);
+        using var dValue = Poisoned(_cpu, DType.F32, p.Batch, p.Capacity, p.KeyWidth);
         using (var state = _cpu.Attention(output, t.Query, t.Key, t.Value, t.Mask, t.Bias, p.Options))
             _cpu.AttentionBackward(dQuery, dKey, dValue, dOutput, t.Query, t.Key, t.Value, state);
 
@@ -105,9 +115,9 @@ public class AttentionOpTests
         var dv = dValue.ToFloatArray();
         for (int b = 0; b < p.Batch; b++)
             for (int j = p.KeyLen; j < p.Capacity; j++)
-                for (int c = 0; c < p.Width; c++)
+                for (int c = 0; c < p.KeyWidth; c++)
                 {
-                    long i = ((long)b * p.Capacity + j) * p.Width + c;
+                    long i = ((long)b * p.Capacity + j) * p.KeyWidth + c;
                     Assert.That(dk[i] == 0f && dv[i] == 0f, $"dKey/dValue row {j} ≥ KeyLength {p.KeyLen} of example {b} is {dk[i]}, {dv[i]}");
                 }
     }
@@ -162,6 +172,79 @@ public class AttentionOpTests
             Assert.That(actual.ToFloatArray(), Is.EqualTo(expected.ToFloatArray()), "the same bias, term for term");
     }
 
+    [Test]
+    public void GroupedQueryAttentionEqualsMultiHeadWithRepeatedKeyValueHeads()
+    {
+        // transformers' repeat_kv: key/value head g serves query heads g·group .. g·group + group − 1.
+        var rng = NewRandom();
+        const int batch = 2, length = 5, heads = 6, kvHeads = 2, dh = 4, group = heads / kvHeads;
+        var q = Values(rng, batch * length * heads * dh);
+        var k = Values(rng, batch * length * kvHeads * dh);
+        var v = Values(rng, batch * length * kvHeads * dh);
+        var repeatedK = Repeat(k);
+        var repeatedV = Repeat(v);
+        var probe = Values(rng, q.Length);
+        using var mask = Upload(_cpu, [1, 1, 1, 1, 1, 0, 1, 1, 1, 1], batch, length);
+        var results = new List<float[]>();
+        foreach (var (keys, values, options) in new[]
+        {
+            (k, v, new AttentionOptions(heads, 0.5f, Causal: true, KeyValueHeads: kvHeads)),
+            (repeatedK, repeatedV, new AttentionOptions(heads, 0.5f, Causal: true)),
+        })
+        {
+            int keyWidth = keys.Length / (batch * length);
+            using var tq = Upload(_cpu, q, DType.F32, batch, length, heads * dh);
+            using var tk = Upload(_cpu, keys, DType.F32, batch, length, keyWidth);
+            using var tv = Upload(_cpu, values, DType.F32, batch, length, keyWidth);
+            using var output = Poisoned(_cpu, DType.F32, batch, length, heads * dh);
+            using var dOutput = Upload(_cpu, probe, DType.F32, batch, length, heads * dh);
+            using var dq = Poisoned(_cpu, DType.F32, batch, length, heads * dh);
+            using var dk = Poisoned(_cpu, DType.F32, batch, length, keyWidth);
+            using var dv = Poisoned(_cpu, DType.F32, batch, length, keyWidth);
+            using var state = _cpu.Attention(output, tq, tk, tv, mask, null, options);
+            _cpu.AttentionBackward(dq, dk, dv, dOutput, tq, tk, tv, state);
+            results.Add(output.ToFloatArray());
+            results.Add(dq.ToFloatArray());
+            // the repeated heads' gradients summed over each group are the shared head's gradient
+            results.Add(keyWidth == kvHeads * dh ? dk.ToFloatArray() : SumGroups(dk.ToFloatArray()));
+            results.Add(keyWidth == kvHeads * dh ? dv.ToFloatArray() : SumGroups(dv.ToFloatArray()));
+        }
+        string[] names = ["output", "dQuery", "dKey", "dValue"];
+        for (int i = 0; i < 4; i++)
+            AssertClose(results[i], Array.ConvertAll(results[i + 4], x => (double)x), 1e-6, $"GQA vs repeated heads: {names[i]}");
+
+        static float[] Repeat(float[] kv)
+        {
+            var result = new float[kv.Length * group];
+            for (int row = 0; row < kv.Length / (kvHeads * dh); row++)
+                for (int h = 0; h < heads; h++)
+                    Array.Copy(kv, (row * kvHeads + h / group) * dh, result, (row * heads + h) * dh, dh);
+            return result;
+        }
+
+        static float[] SumGroups(float[] full)
+        {
+            var result = new float[full.Length / group];
+            for (int row = 0; row < full.Length / (heads * dh); row++)
+                for (int h = 0; h < heads; h++)
+                    for (int c = 0; c < dh; c++)
+                        result[(row * kvHeads + h / group) * dh + c] += full[(row * heads + h) * dh + c];
+            return result;
+        }
+    }
+
+    [Test]
+    public void KeyValueHeadsThatDoNotDivideTheQueryHeadsAreRefused()
+    {
+        using var q = _cpu.Allocate(DType.F32, 1, 2, 12);
+        using var kv = _cpu.Allocate(DType.F32, 1, 2, 8);
+        using var output = _cpu.Allocate(DType.F32, 1, 2, 12);
+        Assert.That(() => _cpu.Attention(output, q, kv, kv, null, null, new AttentionOptions(3, KeyValueHeads: 2)),
+            Throws.ArgumentException.With.Message.Contains("2 key/value heads do not divide 3 query heads"));
+        Assert.That(() => _cpu.Attention(output, q, kv, kv, null, null, new AttentionOptions(6, KeyValueHeads: 3)),
+            Throws.ArgumentException.With.Message.Contains("Hkv·dh=6"));
+    }
+
     private static (double[] Output, double[] Probabilities) Reference(Data data)
     {
         var p = data.Problem;
@@ -184,7 +267,7 @@ public class AttentionOpTests
                         }
                         double dot = 0;
                         for (int c = 0; c < dh; c++)
-                            dot += (double)data.Query[(b * tq + i) * w + h * dh + c] * data.Key[(b * p.Capacity + j) * w + h * dh + c];
+                            dot += (double)data.Query[(b * tq + i) * w + h * dh + c] * data.Key[(b * p.Capacity + j) * p.KeyWidth + h / p.Group * dh + c];
                         scores[j] = p.Options.Scale * dot + (p.Bias ? data.PositionBias![(h * tq + i) * p.BiasColumns + j] : 0);
                         max = Math.Max(max, scores[j]);
                     }
@@ -195,7 +278,7 @@ public class AttentionOpTests
                         double pj = Math.Exp(scores[j] - max) / sum;
                         probabilities[((b * p.Heads + h) * tq + i) * tk + j] = pj;
                         for (int c = 0; c < dh; c++)
-                            output[(b * tq + i) * w + h * dh + c] += pj * data.Value[(b * p.Capacity + j) * w + h * dh + c];
+                            output[(b * tq + i) * w + h * dh + c] += pj * data.Value[(b * p.Capacity + j) * p.KeyWidth + h / p.Group * dh + c];
                     }
                 }
         return (output, probabilities);
@@ -217,8 +300,8 @@ public class AttentionOpTests
             {
                 Problem = p,
                 Query = Values(rng, p.Batch * p.QueryLen * p.Width),
-                Key = Values(rng, p.Batch * p.Capacity * p.Width),
-                Value = Values(rng, p.Batch * p.Capacity * p.Width),
+                Key = Values(rng, p.Batch * p.Capacity * p.KeyWidth),
+                Value = Values(rng, p.Batch * p.Capacity * p.KeyWidth),
                 PositionBias = p.Bias ? Values(rng, p.Heads * p.QueryLen * p.BiasColumns, 2f) : null,
             };
             if (p.Mask)
@@ -234,8 +317,8 @@ public class AttentionOpTests
             var p = Problem;
             return new Tensors(
                 OpTest.Upload(cpu, Query, dtype, p.Batch, p.QueryLen, p.Width),
-                OpTest.Upload(cpu, Key, dtype, p.Batch, p.Capacity, p.Width),
-                OpTest.Upload(cpu, Value, dtype, p.Batch, p.Capacity, p.Width),
+                OpTest.Upload(cpu, Key, dtype, p.Batch, p.Capacity, p.KeyWidth),
+                OpTest.Upload(cpu, Value, dtype, p.Batch, p.Capacity, p.KeyWidth),
                 KeyMask is null ? null : OpTest.Upload(cpu, KeyMask, p.Batch, p.MaskColumns),
                 PositionBias is null ? null : OpTest.Upload(cpu, PositionBias, DType.F32, p.Heads, p.QueryLen, p.BiasColumns));
         }

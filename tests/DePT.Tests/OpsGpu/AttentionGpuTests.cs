@@ -6,7 +6,7 @@ namespace DePT.Tests.OpsGpu;
 
 /// <summary>
 /// Unfused attention (<see cref="AttentionPath.Unfused"/>), forward (output and saved probabilities) and backward, against the CPU: encoder,
-/// BERT-scaled, causal, KV-cache and cross-attention shapes, with key masks (one example fully masked),
+/// BERT-scaled, causal, KV-cache, cross-attention and grouped-query (LLaMA) shapes, with key masks (one example fully masked),
 /// T5 position biases (Tk or Tcap columns). Gradients in f32 are held to 1e-4, not 1e-5: dS = P ⊙ (dP −
 /// rowsum(dP ⊙ P)) subtracts each row's weighted mean of dP, so the GEMMs' rounding (relative to |dP|) is
 /// relative to a smaller result, and dQ, dK sum Tk, Tq such terms.
@@ -20,8 +20,10 @@ public class AttentionGpuTests : OpsGpuTest
     public enum BiasKind { None, KeyColumns, CapacityColumns }
 
     public sealed record Case(string Name, int Batch, int Heads, int HeadDim, int QueryLen, int Capacity, int KeyLength, bool Causal, int QueryOffset,
-        MaskKind Mask, BiasKind Bias, float Scale)
+        MaskKind Mask, BiasKind Bias, float Scale, int KeyValueHeads = 0)
     {
+        public int KeyWidth => (KeyValueHeads == 0 ? Heads : KeyValueHeads) * HeadDim;
+
         public int KeyLen => KeyLength == 0 ? Capacity : KeyLength;
 
         public override string ToString() => Name;
@@ -36,6 +38,9 @@ public class AttentionGpuTests : OpsGpuTest
         new("kv-step", 2, 2, 8, 1, 12, 8, true, 7, MaskKind.RandomOverCapacity, BiasKind.CapacityColumns, 1f),
         new("cross", 2, 3, 5, 4, 11, 0, false, 0, MaskKind.Random, BiasKind.None, 1f),
         new("wide", 2, 12, 64, 128, 128, 0, false, 0, MaskKind.Random, BiasKind.KeyColumns, 1f),
+        new("gqa-causal", 2, 8, 16, 19, 19, 0, true, 0, MaskKind.Random, BiasKind.None, 0.25f, KeyValueHeads: 2),
+        new("gqa-kv-step", 3, 4, 8, 1, 12, 9, true, 8, MaskKind.RandomOverCapacity, BiasKind.None, 0.35f, KeyValueHeads: 2),
+        new("mqa", 2, 6, 8, 7, 7, 0, true, 0, MaskKind.None, BiasKind.None, 0.35f, KeyValueHeads: 1),
     ];
 
     [SetUp]
@@ -56,12 +61,12 @@ public class AttentionGpuTests : OpsGpuTest
     {
         int width = c.Heads * c.HeadDim;
         var query = Input(Values((long)c.Batch * c.QueryLen * width), dtype, c.Batch, c.QueryLen, width);
-        var key = Input(Values((long)c.Batch * c.Capacity * width), dtype, c.Batch, c.Capacity, width);
-        var value = Input(Values((long)c.Batch * c.Capacity * width), dtype, c.Batch, c.Capacity, width);
+        var key = Input(Values((long)c.Batch * c.Capacity * c.KeyWidth), dtype, c.Batch, c.Capacity, c.KeyWidth);
+        var value = Input(Values((long)c.Batch * c.Capacity * c.KeyWidth), dtype, c.Batch, c.Capacity, c.KeyWidth);
         Pair? mask = c.Mask == MaskKind.None ? null : Ints(KeyMask(c), c.Batch, c.Mask == MaskKind.Random ? c.KeyLen : c.Capacity);
         int biasColumns = c.Bias == BiasKind.CapacityColumns ? c.Capacity : c.KeyLen;
         Pair? bias = c.Bias == BiasKind.None ? null : Input(Values((long)c.Heads * c.QueryLen * biasColumns, 2f), F32, c.Heads, c.QueryLen, biasColumns);
-        var options = new AttentionOptions(c.Heads, c.Scale, c.Causal, c.KeyLength, c.QueryOffset);
+        var options = new AttentionOptions(c.Heads, c.Scale, c.Causal, c.KeyLength, c.QueryOffset, c.KeyValueHeads);
 
         var output = Poisoned(dtype, c.Batch, c.QueryLen, width);
         var states = new AttentionState[2];
@@ -75,8 +80,8 @@ public class AttentionGpuTests : OpsGpuTest
 
         var dOutput = Input(Values((long)c.Batch * c.QueryLen * width), dtype, c.Batch, c.QueryLen, width);
         var dQuery = Poisoned(dtype, c.Batch, c.QueryLen, width);
-        var dKey = Poisoned(dtype, c.Batch, c.Capacity, width);
-        var dValue = Poisoned(dtype, c.Batch, c.Capacity, width);
+        var dKey = Poisoned(dtype, c.Batch, c.Capacity, c.KeyWidth);
+        var dValue = Poisoned(dtype, c.Batch, c.Capacity, c.KeyWidth);
         Both((be, g) => be.AttentionBackward(dQuery.On(g), dKey.On(g), dValue.On(g), dOutput.On(g), query.On(g), key.On(g), value.On(g), states[g ? 1 : 0]));
         double bound = dtype == F32 ? GradientBound : Bf16Bound;
         AssertClose(dQuery, $"{c} dQuery", bound);

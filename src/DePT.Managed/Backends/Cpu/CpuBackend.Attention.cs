@@ -4,7 +4,9 @@ using Tensor = DePT.Tensors.Tensor;
 
 namespace DePT.Backends.Cpu;
 
-// Unfused attention, one (example, head) pair at a time: the probabilities are materialised and saved.
+// Unfused attention, one (example, key/value head) pair at a time: the pair's query heads (one, or a group under
+// grouped-query attention) are stacked into one (group·Tq, dh) matrix against its keys; the probabilities are
+// materialised and saved as (B, H, Tq, Tk), which is (B, Hkv, group·Tq, Tk) with each pair's rows contiguous.
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
@@ -13,32 +15,34 @@ public sealed partial class CpuBackend
         var s = OpChecks.Attention(nameof(Attention), Device, output, query, key, value, keyMask, positionBias, options);
         var bias = ScoreBias.Of(positionBias, s, options);
         var saved = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.KeyLen);
-        int tq = s.QueryLen, tk = s.KeyLen, dh = s.HeadDim;
-        ForEachRange(s.Batch * s.Heads, 2L * tq * tk * dh, (start, end) =>
+        int tq = s.QueryLen, tk = s.KeyLen, dh = s.HeadDim, rows = s.Group * tq;
+        ForEachRange(s.Batch * s.KeyValueHeads, 2L * rows * tk * dh, (start, end) =>
         {
-            var q = new float[tq * dh];
+            var q = new float[rows * dh];
             var k = new float[tk * dh];
             var v = new float[tk * dh];
-            var o = new float[tq * dh];
-            var probabilities = new float[tq * tk];
+            var o = new float[rows * dh];
+            var probabilities = new float[rows * tk];
             for (int pair = start; pair < end; pair++)
             {
-                int b = pair / s.Heads, h = pair % s.Heads;
-                ReadHead(query, s, b, h, tq, tq, q);
-                ReadHead(key, s, b, h, s.Capacity, tk, k);
-                ReadHead(value, s, b, h, s.Capacity, tk, v);
+                int b = pair / s.KeyValueHeads, kvHead = pair % s.KeyValueHeads;
+                for (int g = 0; g < s.Group; g++)
+                    ReadHead(query, s.Width, dh, b, kvHead * s.Group + g, tq, tq, q.AsSpan(g * tq * dh));
+                ReadHead(key, s.KeyWidth, dh, b, kvHead, s.Capacity, tk, k);
+                ReadHead(value, s.KeyWidth, dh, b, kvHead, s.Capacity, tk, v);
                 Array.Clear(probabilities);
                 Array.Clear(o);
                 fixed (float* qp = q, kp = k, vp = v, op = o, pp = probabilities)
                 {
-                    // S = Q·Kᵀ (tq × tk), then each row becomes its probabilities; O = P·V (tq × dh).
-                    CpuGemm.MultiplyAdd(tq, tk, dh, new(qp, dh, 1), new(kp, 1, dh), pp, tk);
-                    for (int i = 0; i < tq; i++)
-                        Softmax(MaskedScores(probabilities.AsSpan(i * tk, tk), i, b, h, s, options, keyMask, bias));
-                    CpuGemm.MultiplyAdd(tq, dh, tk, new(pp, tk, 1), new(vp, dh, 1), op, dh);
+                    // S = Q·Kᵀ (rows × tk), then each row becomes its probabilities; O = P·V (rows × dh).
+                    CpuGemm.MultiplyAdd(rows, tk, dh, new(qp, dh, 1), new(kp, 1, dh), pp, tk);
+                    for (int r = 0; r < rows; r++)
+                        Softmax(MaskedScores(probabilities.AsSpan(r * tk, tk), r % tq, b, kvHead * s.Group + r / tq, s, options, keyMask, bias));
+                    CpuGemm.MultiplyAdd(rows, dh, tk, new(pp, tk, 1), new(vp, dh, 1), op, dh);
                 }
-                probabilities.CopyTo(Host(saved).AsSpan<float>().Slice(pair * tq * tk, tq * tk));
-                WriteHead(output, s, b, h, tq, o);
+                probabilities.CopyTo(Host(saved).AsSpan<float>().Slice(pair * rows * tk, rows * tk));
+                for (int g = 0; g < s.Group; g++)
+                    WriteHead(output, s.Width, dh, b, kvHead * s.Group + g, tq, o.AsSpan(g * tq * dh, tq * dh));
             }
         });
         return AttentionState.Unfused(saved, options, tk, keyMask, positionBias);
@@ -48,26 +52,29 @@ public sealed partial class CpuBackend
     public unsafe void AttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state)
     {
         var s = OpChecks.AttentionBackward(nameof(AttentionBackward), Device, dQuery, dKey, dValue, dOutput, query, key, value, state);
-        int tq = s.QueryLen, tk = s.KeyLen, dh = s.HeadDim;
+        int tq = s.QueryLen, tk = s.KeyLen, dh = s.HeadDim, rows = s.Group * tq;
         float scale = state.Options.Scale;
-        ForEachRange(s.Batch * s.Heads, 8L * tq * tk * dh, (start, end) =>
+        ForEachRange(s.Batch * s.KeyValueHeads, 8L * rows * tk * dh, (start, end) =>
         {
-            var q = new float[tq * dh];
+            var q = new float[rows * dh];
             var k = new float[tk * dh];
             var v = new float[tk * dh];
-            var dO = new float[tq * dh];
-            var dQ = new float[tq * dh];
+            var dO = new float[rows * dh];
+            var dQ = new float[rows * dh];
             var dK = new float[s.Capacity * dh];
             var dV = new float[s.Capacity * dh];
-            var dS = new float[tq * tk];
+            var dS = new float[rows * tk];
             for (int pair = start; pair < end; pair++)
             {
-                int b = pair / s.Heads, h = pair % s.Heads;
-                ReadHead(query, s, b, h, tq, tq, q);
-                ReadHead(key, s, b, h, s.Capacity, tk, k);
-                ReadHead(value, s, b, h, s.Capacity, tk, v);
-                ReadHead(dOutput, s, b, h, tq, tq, dO);
-                var p = Host(state.Probabilities!).AsSpan<float>().Slice(pair * tq * tk, tq * tk);
+                int b = pair / s.KeyValueHeads, kvHead = pair % s.KeyValueHeads;
+                for (int g = 0; g < s.Group; g++)
+                {
+                    ReadHead(query, s.Width, dh, b, kvHead * s.Group + g, tq, tq, q.AsSpan(g * tq * dh));
+                    ReadHead(dOutput, s.Width, dh, b, kvHead * s.Group + g, tq, tq, dO.AsSpan(g * tq * dh));
+                }
+                ReadHead(key, s.KeyWidth, dh, b, kvHead, s.Capacity, tk, k);
+                ReadHead(value, s.KeyWidth, dh, b, kvHead, s.Capacity, tk, v);
+                var p = Host(state.Probabilities!).AsSpan<float>().Slice(pair * rows * tk, rows * tk);
                 Array.Clear(dQ);
                 // Cache rows past the live keys took no part: their gradient stays zero.
                 Array.Clear(dK);
@@ -76,9 +83,10 @@ public sealed partial class CpuBackend
                 fixed (float* qp = q, kp = k, vp = v, dOp = dO, dQp = dQ, dKp = dK, dVp = dV, dSp = dS, pp = p)
                 {
                     // dV = Pᵀ·dO; dP = dO·Vᵀ (held in dS); dS = scale·P ⊙ (dP − rowsum(dP ⊙ P)); dQ = dS·K; dK = dSᵀ·Q.
-                    CpuGemm.MultiplyAdd(tk, dh, tq, new(pp, 1, tk), new(dOp, dh, 1), dVp, dh);
-                    CpuGemm.MultiplyAdd(tq, tk, dh, new(dOp, dh, 1), new(vp, 1, dh), dSp, tk);
-                    for (int i = 0; i < tq; i++)
+                    // The products over the stacked rows sum the group's query heads into their shared dK and dV.
+                    CpuGemm.MultiplyAdd(tk, dh, rows, new(pp, 1, tk), new(dOp, dh, 1), dVp, dh);
+                    CpuGemm.MultiplyAdd(rows, tk, dh, new(dOp, dh, 1), new(vp, 1, dh), dSp, tk);
+                    for (int i = 0; i < rows; i++)
                     {
                         var pi = p.Slice(i * tk, tk);
                         var row = dS.AsSpan(i * tk, tk);
@@ -86,28 +94,29 @@ public sealed partial class CpuBackend
                         for (int j = 0; j < tk; j++) rowDot += (double)pi[j] * row[j];
                         for (int j = 0; j < tk; j++) row[j] = (float)(pi[j] * (row[j] - rowDot)) * scale;
                     }
-                    CpuGemm.MultiplyAdd(tq, dh, tk, new(dSp, tk, 1), new(kp, dh, 1), dQp, dh);
-                    CpuGemm.MultiplyAdd(tk, dh, tq, new(dSp, 1, tk), new(qp, dh, 1), dKp, dh);
+                    CpuGemm.MultiplyAdd(rows, dh, tk, new(dSp, tk, 1), new(kp, dh, 1), dQp, dh);
+                    CpuGemm.MultiplyAdd(tk, dh, rows, new(dSp, 1, tk), new(qp, dh, 1), dKp, dh);
                 }
-                WriteHead(dQuery, s, b, h, tq, dQ);
-                WriteHead(dKey, s, b, h, s.Capacity, dK);
-                WriteHead(dValue, s, b, h, s.Capacity, dV);
+                for (int g = 0; g < s.Group; g++)
+                    WriteHead(dQuery, s.Width, dh, b, kvHead * s.Group + g, tq, dQ.AsSpan(g * tq * dh, tq * dh));
+                WriteHead(dKey, s.KeyWidth, dh, b, kvHead, s.Capacity, dK);
+                WriteHead(dValue, s.KeyWidth, dh, b, kvHead, s.Capacity, dV);
             }
         });
     }
 
-    /// <summary>The dh columns of head h for the first <paramref name="rows"/> rows of example b of a (B, T, H·dh) tensor.</summary>
-    private static void ReadHead(Tensor tensor, OpChecks.AttentionSizes s, int b, int h, int seqLen, int rows, Span<float> head)
+    /// <summary>The dh columns of head h for the first <paramref name="rows"/> rows of example b of a (B, T, width) tensor.</summary>
+    private static void ReadHead(Tensor tensor, int width, int headDim, int b, int h, int seqLen, int rows, Span<float> head)
     {
         for (int t = 0; t < rows; t++)
-            ReadRow(tensor, ((long)b * seqLen + t) * s.Width + h * s.HeadDim, head.Slice(t * s.HeadDim, s.HeadDim));
+            ReadRow(tensor, ((long)b * seqLen + t) * width + h * headDim, head.Slice(t * headDim, headDim));
     }
 
-    /// <summary>Writes the dh columns of head h for all rows of example b of a (B, T, H·dh) tensor.</summary>
-    private static void WriteHead(Tensor tensor, OpChecks.AttentionSizes s, int b, int h, int seqLen, ReadOnlySpan<float> head)
+    /// <summary>Writes the dh columns of head h for all rows of example b of a (B, T, width) tensor.</summary>
+    private static void WriteHead(Tensor tensor, int width, int headDim, int b, int h, int seqLen, ReadOnlySpan<float> head)
     {
         for (int t = 0; t < seqLen; t++)
-            WriteRow(tensor, ((long)b * seqLen + t) * s.Width + h * s.HeadDim, head.Slice(t * s.HeadDim, s.HeadDim));
+            WriteRow(tensor, ((long)b * seqLen + t) * width + h * headDim, head.Slice(t * headDim, headDim));
     }
 
     /// <summary>Turns the dot products q·k of query row i into scores: scale·q·k + bias, −∞ where the key mask or causality hides the key.</summary>

@@ -119,12 +119,24 @@ public sealed partial class CpuBackend
     /// <inheritdoc />
     public void WriteRows(Tensor cache, Tensor rows, int position)
     {
-        var (batch, count, capacity, d) = OpChecks.WriteRows(nameof(WriteRows), Device, cache, rows, position);
+        var (batch, count, capacity, d) = OpChecks.CacheRows(nameof(WriteRows), Device, cache, rows, position);
         var block = new float[count * d];
         for (int b = 0; b < batch; b++)
         {
             ReadRow(rows, (long)b * count * d, block);
             WriteRow(cache, ((long)b * capacity + position) * d, block);
+        }
+    }
+
+    /// <inheritdoc />
+    public void ReadRows(Tensor rows, Tensor cache, int position)
+    {
+        var (batch, count, capacity, d) = OpChecks.CacheRows(nameof(ReadRows), Device, cache, rows, position);
+        var block = new float[count * d];
+        for (int b = 0; b < batch; b++)
+        {
+            ReadRow(cache, ((long)b * capacity + position) * d, block);
+            WriteRow(rows, (long)b * count * d, block);
         }
     }
 

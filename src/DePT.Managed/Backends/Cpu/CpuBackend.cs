@@ -32,11 +32,12 @@ public sealed partial class CpuBackend : IBackend
     }
 
     /// <inheritdoc />
-    public void PromptInputForward(Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, float embeddingScale)
+    public void PromptInputForward(Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, float embeddingScale, Tensor? rowOffset = null)
     {
-        var s = PromptInputShape.ForForward(nameof(PromptInputForward), Device, output, tokenIds, embeddings, prompts, promptIndex);
+        var s = PromptInputShape.ForForward(nameof(PromptInputForward), Device, output, tokenIds, embeddings, prompts, promptIndex, rowOffset);
         var ids = Host(tokenIds).AsSpan<int>();
         var examplePrompt = ExamplePrompts(promptIndex, s.Batch, s.NumPrompts);
+        var offsets = RowOffsets(rowOffset, s.Batch, s.SeqLen);
         for (int i = 0; i < ids.Length; i++)
             if ((uint)ids[i] >= (uint)s.Vocab)
                 throw new ArgumentOutOfRangeException(nameof(tokenIds),
@@ -57,24 +58,27 @@ public sealed partial class CpuBackend : IBackend
             {
                 ReadRow(embeddings, (long)ids[b * s.SeqLen + t] * d, row);
                 TensorPrimitives.Multiply(row, embeddingScale, row);
-                if (delta is not null) TensorPrimitives.Add(row, delta.AsSpan(t * d, d), row);
+                // Δ row t − o_b: the example's real tokens start at row 0 of Δ; rows before them (left padding) get none
+                int deltaRow = t - offsets[b];
+                if (delta is not null && deltaRow >= 0) TensorPrimitives.Add(row, delta.AsSpan(deltaRow * d, d), row);
                 WriteRow(output, ((long)b * s.TotalLen + s.PromptLen + t) * d, row);
             }
         }
     }
 
     /// <inheritdoc />
-    public void PromptInputBackward(PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex)
+    public void PromptInputBackward(PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex, Tensor? rowOffset = null)
     {
-        var s = PromptInputShape.ForBackward(nameof(PromptInputBackward), Device, gradients, dInput, prompts, promptIndex);
+        var s = PromptInputShape.ForBackward(nameof(PromptInputBackward), Device, gradients, dInput, prompts, promptIndex, rowOffset);
         var examplePrompt = ExamplePrompts(promptIndex, s.Batch, s.NumPrompts);
+        var offsets = RowOffsets(rowOffset, s.Batch, s.SeqLen);
         int d = s.Dim, m = s.PromptLen, L = s.SeqLen, r = s.Rank;
         var dPrompt = Host(gradients.DPrompt).AsSpan<float>();
         var row = new float[d];
         var sum = new float[L * d];
         for (int p = 0; p < s.NumPrompts; p++)
         {
-            // Reduce over the batch first: S_p = Σ_b dInput[b, m:, :] for the examples of prompt p.
+            // Reduce over the batch first: S_p[j] = Σ_b dInput[b, m + j + o_b, :] for the examples of prompt p.
             Array.Clear(sum);
             bool used = false;
             for (int b = 0; b < s.Batch; b++)
@@ -87,10 +91,10 @@ public sealed partial class CpuBackend : IBackend
                     var target = dPrompt.Slice((p * m + t) * d, d);
                     TensorPrimitives.Add(target, row, target);
                 }
-                for (int t = 0; t < L; t++)
+                for (int j = 0; j + offsets[b] < L; j++)
                 {
-                    ReadRow(dInput, ((long)b * s.TotalLen + m + t) * d, row);
-                    TensorPrimitives.Add(sum.AsSpan(t * d, d), row, sum.AsSpan(t * d, d));
+                    ReadRow(dInput, ((long)b * s.TotalLen + m + j + offsets[b]) * d, row);
+                    TensorPrimitives.Add(sum.AsSpan(j * d, d), row, sum.AsSpan(j * d, d));
                 }
             }
             if (!used || r == 0) continue;
@@ -163,6 +167,16 @@ public sealed partial class CpuBackend : IBackend
             if ((uint)index[b] >= (uint)numPrompts)
                 throw new ArgumentOutOfRangeException(nameof(promptIndex), $"Prompt index {index[b]} of example {b} is outside [0, {numPrompts}).");
         return index;
+    }
+
+    private static int[] RowOffsets(Tensor? rowOffset, int batch, int seqLen)
+    {
+        if (rowOffset is null) return new int[batch];
+        var offsets = Host(rowOffset).AsSpan<int>().ToArray();
+        for (int b = 0; b < batch; b++)
+            if ((uint)offsets[b] > (uint)seqLen)
+                throw new ArgumentOutOfRangeException(nameof(rowOffset), $"Row offset {offsets[b]} of example {b} is outside [0, L={seqLen}].");
+        return offsets;
     }
 
     private static HostStorage Host(Tensor tensor) => (HostStorage)tensor.Storage;

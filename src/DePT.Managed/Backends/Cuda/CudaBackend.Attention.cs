@@ -5,9 +5,11 @@ namespace DePT.Backends.Cuda;
 
 // Attention, two paths (src/DePT.Kernels/attention.cuh):
 // - fused: attention_flash_forward/backward_{bf16,f32}_{32,64,128}, flash-attention tiles with the T5 bias computed in
-//   the kernel; saves the row log-sum-exps and the output, never a (Tq, Tk) matrix;
-// - unfused (the reference): head permutes, cuBLAS strided-batched GEMMs over the B·H heads and the masked softmax;
-//   saves the probabilities. A T5 table is materialised into a (H, Tq, Tk) bias for it.
+//   the kernel; saves the row log-sum-exps and the output, never a (Tq, Tk) matrix; one key/value head per query head;
+// - unfused (the reference): head permutes, cuBLAS strided-batched GEMMs and the masked softmax; saves the
+//   probabilities. A T5 table is materialised into a (H, Tq, Tk) bias for it. Grouped-query attention needs no kernel
+//   of its own here: query heads are laid out (B, H, Tq, dh) = (B, Hkv, group·Tq, dh), so each key/value head meets its
+//   group's stacked queries in one GEMM of group·Tq rows, batched over B·Hkv; dK and dV then sum over the group by themselves.
 // AttentionPath picks the forward's path; the backward follows the state the forward returned.
 public sealed partial class CudaBackend
 {
@@ -51,6 +53,7 @@ public sealed partial class CudaBackend
     private static string? FusedUnfit(OpChecks.AttentionSizes s, Tensor output, Tensor query, Tensor key, Tensor value)
     {
         if (s.HeadDim is not (32 or 64 or 128)) return $"head dim {s.HeadDim}, not 32, 64 or 128";
+        if (s.KeyValueHeads != s.Heads) return "grouped-query attention";
         if (key.DType != query.DType || value.DType != query.DType || output.DType != query.DType)
             return "query, key, value and output differ in dtype";
         if (s.Batch > 65535 || s.Heads > 65535) return "more than 65535 examples or heads";
@@ -158,21 +161,22 @@ public sealed partial class CudaBackend
         var bias = relative ?? positionBias?.Dense;
         var compute = AttentionComputeType(query, key, value);
         using var qh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
-        using var kh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
-        using var vh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
-        PermuteIn(qh, query, s, s.QueryLen, s.QueryLen);
-        PermuteIn(kh, key, s, s.KeyLen, s.Capacity);
-        PermuteIn(vh, value, s, s.KeyLen, s.Capacity);
+        using var kh = Allocate(compute, s.Batch, s.KeyValueHeads, s.KeyLen, s.HeadDim);
+        using var vh = Allocate(compute, s.Batch, s.KeyValueHeads, s.KeyLen, s.HeadDim);
+        PermuteIn(qh, query, s, s.Heads, s.QueryLen, s.QueryLen);
+        PermuteIn(kh, key, s, s.KeyValueHeads, s.KeyLen, s.Capacity);
+        PermuteIn(vh, value, s, s.KeyValueHeads, s.KeyLen, s.Capacity);
 
         var probs = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.KeyLen);
         try
         {
             var blas = CudaDevice.Blas;
-            long qStride = (long)s.QueryLen * s.HeadDim, kStride = (long)s.KeyLen * s.HeadDim, pStride = (long)s.QueryLen * s.KeyLen;
-            // scores (Tq × Tk) = scale · Qh (Tq × dh) · Khᵀ, per head
-            blas.GemmStridedBatched(false, true, s.QueryLen, s.KeyLen, s.HeadDim, options.Scale,
+            int rows = s.Group * s.QueryLen, batchCount = s.KeyValueHeads * s.Batch;
+            long qStride = (long)rows * s.HeadDim, kStride = (long)s.KeyLen * s.HeadDim, pStride = (long)rows * s.KeyLen;
+            // scores (group·Tq × Tk) = scale · Qh (group·Tq × dh) · Khᵀ, per key/value head
+            blas.GemmStridedBatched(false, true, rows, s.KeyLen, s.HeadDim, options.Scale,
                 DevicePointer(qh), compute, s.HeadDim, qStride, DevicePointer(kh), compute, s.HeadDim, kStride,
-                0f, DevicePointer(probs), DType.F32, s.KeyLen, pStride, s.Heads * s.Batch);
+                0f, DevicePointer(probs), DType.F32, s.KeyLen, pStride, batchCount);
 
             using var probsLow = compute == DType.BF16 ? Allocate(DType.BF16, s.Batch, s.Heads, s.QueryLen, s.KeyLen) : null;
             var softmax = new AttentionSoftmaxArgs
@@ -183,12 +187,12 @@ public sealed partial class CudaBackend
             };
             CudaDevice.Kernels.Launch("attention_softmax_forward", SoftmaxRows(ScoreRows(s)), softmax);
 
-            // context (Tq × dh) = P (Tq × Tk) · Vh (Tk × dh), per head, into fp32, then back to (B, Tq, H·dh)
+            // context (group·Tq × dh) = P (group·Tq × Tk) · Vh (Tk × dh), per key/value head, into fp32, then back to (B, Tq, H·dh)
             using var context = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
-            blas.GemmStridedBatched(false, false, s.QueryLen, s.HeadDim, s.KeyLen, 1f,
+            blas.GemmStridedBatched(false, false, rows, s.HeadDim, s.KeyLen, 1f,
                 DevicePointer(probsLow ?? probs), compute, s.KeyLen, pStride, DevicePointer(vh), compute, s.HeadDim, kStride,
-                0f, DevicePointer(context), DType.F32, s.HeadDim, qStride, s.Heads * s.Batch);
-            PermuteOut(output, context, s, s.QueryLen, s.QueryLen);
+                0f, DevicePointer(context), DType.F32, s.HeadDim, qStride, batchCount);
+            PermuteOut(output, context, s, s.Heads, s.QueryLen, s.QueryLen);
         }
         catch
         {
@@ -212,31 +216,31 @@ public sealed partial class CudaBackend
 
         var compute = AttentionComputeType(query, key, value, dOutput);
         using var qh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
-        using var kh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
-        using var vh = Allocate(compute, s.Batch, s.Heads, s.KeyLen, s.HeadDim);
+        using var kh = Allocate(compute, s.Batch, s.KeyValueHeads, s.KeyLen, s.HeadDim);
+        using var vh = Allocate(compute, s.Batch, s.KeyValueHeads, s.KeyLen, s.HeadDim);
         using var doh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
-        PermuteIn(qh, query, s, s.QueryLen, s.QueryLen);
-        PermuteIn(kh, key, s, s.KeyLen, s.Capacity);
-        PermuteIn(vh, value, s, s.KeyLen, s.Capacity);
-        PermuteIn(doh, dOutput, s, s.QueryLen, s.QueryLen);
+        PermuteIn(qh, query, s, s.Heads, s.QueryLen, s.QueryLen);
+        PermuteIn(kh, key, s, s.KeyValueHeads, s.KeyLen, s.Capacity);
+        PermuteIn(vh, value, s, s.KeyValueHeads, s.KeyLen, s.Capacity);
+        PermuteIn(doh, dOutput, s, s.Heads, s.QueryLen, s.QueryLen);
         using var probsLow = compute == DType.BF16 ? Converted(probs, DType.BF16) : null;
 
         var blas = CudaDevice.Blas;
-        int batchCount = s.Heads * s.Batch;
-        long qStride = (long)s.QueryLen * s.HeadDim, kStride = (long)s.KeyLen * s.HeadDim, pStride = (long)s.QueryLen * s.KeyLen;
+        int rows = s.Group * s.QueryLen, batchCount = s.KeyValueHeads * s.Batch;
+        long qStride = (long)rows * s.HeadDim, kStride = (long)s.KeyLen * s.HeadDim, pStride = (long)rows * s.KeyLen;
         // one fp32 scratch serves dVh, dQh and dKh in turn: the stream runs each permute before the next GEMM overwrites it
         using var gradient = Allocate(DType.F32, s.Batch, s.Heads, Math.Max(s.QueryLen, s.KeyLen), s.HeadDim);
         var p = DevicePointer(probsLow ?? probs);
 
-        // dVh (Tk × dh) = Pᵀ (Tk × Tq) · dOh (Tq × dh)
-        blas.GemmStridedBatched(true, false, s.KeyLen, s.HeadDim, s.QueryLen, 1f,
+        // dVh (Tk × dh) = Pᵀ (Tk × group·Tq) · dOh (group·Tq × dh)
+        blas.GemmStridedBatched(true, false, s.KeyLen, s.HeadDim, rows, 1f,
             p, compute, s.KeyLen, pStride, DevicePointer(doh), compute, s.HeadDim, qStride,
             0f, DevicePointer(gradient), DType.F32, s.HeadDim, kStride, batchCount);
-        PermuteOut(dValue, gradient, s, s.KeyLen, s.Capacity);
+        PermuteOut(dValue, gradient, s, s.KeyValueHeads, s.KeyLen, s.Capacity);
 
-        // dP (Tq × Tk) = dOh (Tq × dh) · Vhᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) in place
+        // dP (group·Tq × Tk) = dOh (group·Tq × dh) · Vhᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) in place
         using var dScores = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.KeyLen);
-        blas.GemmStridedBatched(false, true, s.QueryLen, s.KeyLen, s.HeadDim, 1f,
+        blas.GemmStridedBatched(false, true, rows, s.KeyLen, s.HeadDim, 1f,
             DevicePointer(doh), compute, s.HeadDim, qStride, DevicePointer(vh), compute, s.HeadDim, kStride,
             0f, DevicePointer(dScores), DType.F32, s.KeyLen, pStride, batchCount);
         using var dScoresLow = compute == DType.BF16 ? Allocate(DType.BF16, s.Batch, s.Heads, s.QueryLen, s.KeyLen) : null;
@@ -247,39 +251,39 @@ public sealed partial class CudaBackend
         CudaDevice.Kernels.Launch("attention_softmax_backward", SoftmaxRows(ScoreRows(s)), softmax);
         var ds = DevicePointer(dScoresLow ?? dScores);
 
-        // dQh (Tq × dh) = scale · dS (Tq × Tk) · Kh (Tk × dh)
-        blas.GemmStridedBatched(false, false, s.QueryLen, s.HeadDim, s.KeyLen, options.Scale,
+        // dQh (group·Tq × dh) = scale · dS (group·Tq × Tk) · Kh (Tk × dh)
+        blas.GemmStridedBatched(false, false, rows, s.HeadDim, s.KeyLen, options.Scale,
             ds, compute, s.KeyLen, pStride, DevicePointer(kh), compute, s.HeadDim, kStride,
             0f, DevicePointer(gradient), DType.F32, s.HeadDim, qStride, batchCount);
-        PermuteOut(dQuery, gradient, s, s.QueryLen, s.QueryLen);
+        PermuteOut(dQuery, gradient, s, s.Heads, s.QueryLen, s.QueryLen);
 
-        // dKh (Tk × dh) = scale · dSᵀ (Tk × Tq) · Qh (Tq × dh)
-        blas.GemmStridedBatched(true, false, s.KeyLen, s.HeadDim, s.QueryLen, options.Scale,
+        // dKh (Tk × dh) = scale · dSᵀ (Tk × group·Tq) · Qh (group·Tq × dh)
+        blas.GemmStridedBatched(true, false, s.KeyLen, s.HeadDim, rows, options.Scale,
             ds, compute, s.KeyLen, pStride, DevicePointer(qh), compute, s.HeadDim, qStride,
             0f, DevicePointer(gradient), DType.F32, s.HeadDim, kStride, batchCount);
-        PermuteOut(dKey, gradient, s, s.KeyLen, s.Capacity);
+        PermuteOut(dKey, gradient, s, s.KeyValueHeads, s.KeyLen, s.Capacity);
     }
 
-    // (B, fullRows, H·dh) → (B, H, rows, dh), the first `rows` rows
-    private void PermuteIn(Tensor heads, Tensor source, OpChecks.AttentionSizes s, int rows, int fullRows)
+    // (B, fullRows, heads·dh) → (B, heads, rows, dh), the first `rows` rows
+    private void PermuteIn(Tensor heads, Tensor source, OpChecks.AttentionSizes s, int headCount, int rows, int fullRows)
     {
         var args = new AttentionPermuteArgs
         {
-            Dst = Ptr(heads), Src = Ptr(source), Batch = s.Batch, Heads = s.Heads, Rows = rows, FullRows = fullRows, HeadDim = s.HeadDim,
+            Dst = Ptr(heads), Src = Ptr(source), Batch = s.Batch, Heads = headCount, Rows = rows, FullRows = fullRows, HeadDim = s.HeadDim,
             Bf16 = Bf16(heads, 0) | Bf16(source, 1),
         };
-        CudaDevice.Kernels.Launch("attention_permute_in", Flat(Chunks((long)s.Batch * s.Heads * rows, s.HeadDim)), args);
+        CudaDevice.Kernels.Launch("attention_permute_in", Flat(Chunks((long)s.Batch * headCount * rows, s.HeadDim)), args);
     }
 
-    // (B, H, rows, dh) fp32 → (B, fullRows, H·dh), rows past `rows` zero
-    private void PermuteOut(Tensor destination, Tensor heads, OpChecks.AttentionSizes s, int rows, int fullRows)
+    // (B, heads, rows, dh) fp32 → (B, fullRows, heads·dh), rows past `rows` zero
+    private void PermuteOut(Tensor destination, Tensor heads, OpChecks.AttentionSizes s, int headCount, int rows, int fullRows)
     {
         var args = new AttentionPermuteArgs
         {
-            Dst = Ptr(destination), Src = Ptr(heads), Batch = s.Batch, Heads = s.Heads, Rows = rows, FullRows = fullRows, HeadDim = s.HeadDim,
+            Dst = Ptr(destination), Src = Ptr(heads), Batch = s.Batch, Heads = headCount, Rows = rows, FullRows = fullRows, HeadDim = s.HeadDim,
             Bf16 = Bf16(destination, 0) | Bf16(heads, 1),
         };
-        CudaDevice.Kernels.Launch("attention_permute_out", Flat(Chunks((long)s.Batch * fullRows * s.Heads, s.HeadDim)), args);
+        CudaDevice.Kernels.Launch("attention_permute_out", Flat(Chunks((long)s.Batch * fullRows * headCount, s.HeadDim)), args);
     }
 
     private static LaunchShape SoftmaxRows(long rows) =>

@@ -66,13 +66,25 @@ public sealed partial class CudaBackend
     /// <inheritdoc />
     public void WriteRows(Tensor cache, Tensor rows, int position)
     {
-        var (batch, count, capacity, dim) = OpChecks.WriteRows(nameof(WriteRows), Device, cache, rows, position);
+        var (batch, count, capacity, dim) = OpChecks.CacheRows(nameof(WriteRows), Device, cache, rows, position);
         var args = new WriteRowsArgs
         {
             Cache = Ptr(cache), Rows = Ptr(rows), Batch = batch, RowCount = count, Capacity = capacity, Dim = dim, Position = position,
             Bf16 = Bf16(cache, 0) | Bf16(rows, 1),
         };
         CudaDevice.Kernels.Launch("ew_write_rows", Flat(Chunks((long)batch * count, dim)), args);
+    }
+
+    /// <inheritdoc />
+    public void ReadRows(Tensor rows, Tensor cache, int position)
+    {
+        var (batch, count, capacity, dim) = OpChecks.CacheRows(nameof(ReadRows), Device, cache, rows, position);
+        var args = new ReadRowsArgs
+        {
+            Rows = Ptr(rows), Cache = Ptr(cache), Batch = batch, RowCount = count, Capacity = capacity, Dim = dim, Position = position,
+            Bf16 = Bf16(rows, 0) | Bf16(cache, 1),
+        };
+        CudaDevice.Kernels.Launch("ew_read_rows", Flat(Chunks((long)batch * count, dim)), args);
     }
 
     private void LaunchScale(Tensor output, Tensor input, float factor)

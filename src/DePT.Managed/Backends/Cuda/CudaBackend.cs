@@ -53,14 +53,14 @@ public sealed partial class CudaBackend : IBackend
     public void Synchronize() => CudaDevice.Synchronize();
 
     /// <inheritdoc />
-    public void PromptInputForward(Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, float embeddingScale)
+    public void PromptInputForward(Tensor output, Tensor tokenIds, Tensor embeddings, PromptParameters prompts, Tensor? promptIndex, float embeddingScale, Tensor? rowOffset = null)
     {
-        var s = PromptInputShape.ForForward(nameof(PromptInputForward), Device, output, tokenIds, embeddings, prompts, promptIndex);
+        var s = PromptInputShape.ForForward(nameof(PromptInputForward), Device, output, tokenIds, embeddings, prompts, promptIndex, rowOffset);
         var args = new PromptInputForwardArgs
         {
             Out = Ptr(output), Ids = Ptr(tokenIds), Emb = Ptr(embeddings), Prompt = Ptr(prompts.Prompt),
             LowRankA = Ptr(prompts.LowRankA), LowRankB = Ptr(prompts.LowRankB), Delta = Ptr(prompts.Delta),
-            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Address,
+            PromptIndex = Ptr(promptIndex), RowOffset = Ptr(rowOffset), ErrorFlag = CudaDevice.ErrorWord.Address,
             Batch = s.Batch, SeqLen = s.SeqLen, PromptLen = s.PromptLen, Dim = s.Dim, Rank = s.Rank,
             MaxLen = s.MaxLen, Vocab = s.Vocab, NumPrompts = s.NumPrompts,
             EmbScale = embeddingScale, LowRankScale = prompts.LowRankScale,
@@ -70,15 +70,15 @@ public sealed partial class CudaBackend : IBackend
     }
 
     /// <inheritdoc />
-    public void PromptInputBackward(PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex)
+    public void PromptInputBackward(PromptGradients gradients, Tensor dInput, PromptParameters prompts, Tensor? promptIndex, Tensor? rowOffset = null)
     {
-        var s = PromptInputShape.ForBackward(nameof(PromptInputBackward), Device, gradients, dInput, prompts, promptIndex);
+        var s = PromptInputShape.ForBackward(nameof(PromptInputBackward), Device, gradients, dInput, prompts, promptIndex, rowOffset);
         using var workspace = Allocate(DType.F32, s.NumPrompts, s.SeqLen, s.Dim);
         var args = new PromptInputBackwardArgs
         {
             DPrompt = Ptr(gradients.DPrompt), DLowRankA = Ptr(gradients.DLowRankA), DLowRankB = Ptr(gradients.DLowRankB),
             Workspace = Ptr(workspace), DInput = Ptr(dInput), LowRankA = Ptr(prompts.LowRankA), LowRankB = Ptr(prompts.LowRankB),
-            PromptIndex = Ptr(promptIndex), ErrorFlag = CudaDevice.ErrorWord.Address,
+            PromptIndex = Ptr(promptIndex), RowOffset = Ptr(rowOffset), ErrorFlag = CudaDevice.ErrorWord.Address,
             Batch = s.Batch, SeqLen = s.SeqLen, PromptLen = s.PromptLen, Dim = s.Dim, Rank = s.Rank,
             MaxLen = s.MaxLen, NumPrompts = s.NumPrompts, LowRankScale = prompts.LowRankScale,
         };

@@ -54,3 +54,11 @@ internal struct WriteRowsArgs
     public int Batch, RowCount, Capacity, Dim, Position;
     public int Bf16;
 }
+
+/// <summary>Mirror of <c>ReadRowsArgs</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct ReadRowsArgs
+{
+    public ulong Rows, Cache;
+    public int Batch, RowCount, Capacity, Dim, Position, Bf16;
+}

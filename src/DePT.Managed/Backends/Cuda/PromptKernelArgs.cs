@@ -9,7 +9,7 @@ namespace DePT.Backends.Cuda;
 [StructLayout(LayoutKind.Sequential)]
 internal struct PromptInputForwardArgs
 {
-    public ulong Out, Ids, Emb, Prompt, LowRankA, LowRankB, Delta, PromptIndex, ErrorFlag;
+    public ulong Out, Ids, Emb, Prompt, LowRankA, LowRankB, Delta, PromptIndex, RowOffset, ErrorFlag;
     public int Batch, SeqLen, PromptLen, Dim, Rank, MaxLen, Vocab, NumPrompts;
     public float EmbScale, LowRankScale;
 }
@@ -18,7 +18,7 @@ internal struct PromptInputForwardArgs
 [StructLayout(LayoutKind.Sequential)]
 internal struct PromptInputBackwardArgs
 {
-    public ulong DPrompt, DLowRankA, DLowRankB, Workspace, DInput, LowRankA, LowRankB, PromptIndex, ErrorFlag;
+    public ulong DPrompt, DLowRankA, DLowRankB, Workspace, DInput, LowRankA, LowRankB, PromptIndex, RowOffset, ErrorFlag;
     public int Batch, SeqLen, PromptLen, Dim, Rank, MaxLen, NumPrompts;
     public float LowRankScale;
 }

@@ -4,11 +4,54 @@ namespace DePT.Models;
 
 /// <summary>
 /// Reads typed fields from a config's root JSON object, throwing <see cref="ModelConfigException"/> that names the
-/// file and field. A field set to JSON <c>null</c> counts as absent, as transformers treats it.
+/// file and field. A field set to JSON <c>null</c> counts as absent, as transformers treats it. A nested object
+/// (<see cref="OptionalObject"/>) is read by a reader whose messages name the field as <c>outer.inner</c>.
 /// </summary>
-internal sealed class ConfigJsonReader(JsonElement root, string filePath)
+internal sealed class ConfigJsonReader(JsonElement root, string filePath, string fieldPrefix = "")
 {
     public string FilePath { get; } = filePath;
+
+    /// <summary>Whether the field is present and not null.</summary>
+    public bool Has(string field) => TryGet(field, out _);
+
+    /// <summary>A nested JSON object as its own reader, or null when absent.</summary>
+    public ConfigJsonReader? OptionalObject(string field)
+    {
+        if (!TryGet(field, out var element))
+        {
+            return null;
+        }
+        return element.ValueKind == JsonValueKind.Object
+            ? new ConfigJsonReader(element, FilePath, fieldPrefix + field + ".")
+            : throw Error(field, $"is {element.GetRawText()}, expected an object.");
+    }
+
+    /// <summary>A positive finite number that must be present.</summary>
+    public double RequiredPositiveDouble(string field) =>
+        TryGet(field, out _) ? OptionalPositiveDouble(field, 1) : throw Error(field, "is required but missing.");
+
+    /// <summary>
+    /// Token ids written as one integer or an array of integers (Llama 3's <c>eos_token_id</c> is a list), each in
+    /// [0, <paramref name="vocabSize"/>); empty when absent.
+    /// </summary>
+    public IReadOnlyList<int> OptionalTokenIds(string field, int vocabSize)
+    {
+        if (!TryGet(field, out var element))
+        {
+            return [];
+        }
+        var ids = element.ValueKind == JsonValueKind.Array
+            ? element.EnumerateArray().Select(item => ReadInt(field, item)).ToArray()
+            : [ReadInt(field, element)];
+        foreach (int id in ids)
+        {
+            if (id < 0 || id >= vocabSize)
+            {
+                throw Error(field, $"holds {id}, outside the vocabulary [0, {vocabSize}).");
+            }
+        }
+        return ids;
+    }
 
     public int RequiredPositiveInt(string field) =>
         TryGet(field, out var element)
@@ -85,7 +128,7 @@ internal sealed class ConfigJsonReader(JsonElement root, string filePath)
             .ToArray();
     }
 
-    public ModelConfigException Error(string field, string problem) => new(FilePath, field, problem);
+    public ModelConfigException Error(string field, string problem) => new(FilePath, fieldPrefix + field, problem);
 
     private bool TryGet(string field, out JsonElement element) =>
         root.TryGetProperty(field, out element) && element.ValueKind != JsonValueKind.Null;

@@ -4,8 +4,8 @@ namespace DePT.Models;
 
 /// <summary>
 /// A Hugging Face model's <c>config.json</c>, parsed and checked. <see cref="Load"/> dispatches on
-/// <c>model_type</c> (or, when that is absent, on <c>architectures</c>) to <see cref="T5Config"/> or
-/// <see cref="BertConfig"/>; every error names the file and the field.
+/// <c>model_type</c> (or, when that is absent, on <c>architectures</c>) to <see cref="T5Config"/>,
+/// <see cref="BertConfig"/> or <see cref="LlamaConfig"/>; every error names the file and the field.
 /// </summary>
 public abstract class ModelConfig
 {
@@ -21,7 +21,7 @@ public abstract class ModelConfig
     }
 
     /// <summary>The model types <see cref="Load"/> understands.</summary>
-    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["bert", "mt5", "t5"];
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = ["bert", "llama", "mistral", "mt5", "qwen2", "t5"];
 
     /// <summary>The config file this was read from (or the name given to <see cref="Parse"/>).</summary>
     public string SourcePath { get; }
@@ -101,6 +101,7 @@ public abstract class ModelConfig
             {
                 "t5" or "mt5" => new T5Config(reader, modelType),
                 "bert" => new BertConfig(reader, modelType),
+                "llama" or "mistral" or "qwen2" => new LlamaConfig(reader, modelType),
                 _ => throw reader.Error("model_type",
                     $"'{modelType}' is not supported; supported model types: {string.Join(", ", SupportedModelTypes)}."),
             };
@@ -129,6 +130,13 @@ public abstract class ModelConfig
             if (architecture.StartsWith("Bert", StringComparison.Ordinal))
             {
                 return "bert";
+            }
+            foreach (string family in (ReadOnlySpan<string>)["Llama", "Mistral", "Qwen2"])
+            {
+                if (architecture == family + "ForCausalLM")
+                {
+                    return family.ToLowerInvariant();
+                }
             }
         }
         throw reader.Error("model_type",

@@ -4,10 +4,11 @@ namespace DePT.Models.Runtime;
 public static class AttentionMasks
 {
     /// <summary>
-    /// The mask of a DePT input: <paramref name="promptLength"/> leading ones per example, then the example's
-    /// mask (B, L), giving (B, m+L) row-major.
+    /// The mask of a DePT input: <paramref name="promptLength"/> leading <paramref name="promptValue"/>s per example
+    /// (1 to attend to the prompt rows; 0 to leave them out of a pooling mean), then the example's mask (B, L),
+    /// giving (B, m+L) row-major.
     /// </summary>
-    public static int[] WithPromptRows(ReadOnlySpan<int> mask, int batch, int length, int promptLength)
+    public static int[] WithPromptRows(ReadOnlySpan<int> mask, int batch, int length, int promptLength, int promptValue = 1)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
@@ -18,7 +19,7 @@ public static class AttentionMasks
         var result = new int[batch * total];
         for (int b = 0; b < batch; b++)
         {
-            result.AsSpan(b * total, promptLength).Fill(1);
+            result.AsSpan(b * total, promptLength).Fill(promptValue);
             mask.Slice(b * length, length).CopyTo(result.AsSpan(b * total + promptLength, length));
         }
         return result;

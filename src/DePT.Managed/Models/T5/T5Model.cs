@@ -103,8 +103,8 @@ public sealed class T5Model : IDisposable
         ModelInputs.RequireDevice(Backend, targets.Labels, nameof(targets));
 
         var sites = new DropoutSites(Backend, Config.DropoutRate, dropout);
-        var encoderSaved = new T5StackSaved();
-        var decoderSaved = new T5StackSaved();
+        var encoderSaved = new PreNormStackSaved();
+        var decoderSaved = new PreNormStackSaved();
         Tensor? encoderOutput = null, decoderEmbeds = null, decoderOutput = null, logits = null, losses = null;
         try
         {

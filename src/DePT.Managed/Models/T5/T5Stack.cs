@@ -37,7 +37,7 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
     /// The stack's output (B, T, d) after its final norm and dropout. The decoder reads <paramref name="encoderOutput"/>
     /// (B, S, d) with <paramref name="encoderMask"/> (B, S). With <paramref name="saved"/>, keeps what the backward needs.
     /// </summary>
-    public Tensor Forward(Tensor inputsEmbeds, Tensor? selfMask, Tensor? encoderOutput, Tensor? encoderMask, DType dtype, DropoutSites dropout, T5StackSaved? saved)
+    public Tensor Forward(Tensor inputsEmbeds, Tensor? selfMask, Tensor? encoderOutput, Tensor? encoderMask, DType dtype, DropoutSites dropout, PreNormStackSaved? saved)
     {
         int batch = inputsEmbeds.Dim(0), length = inputsEmbeds.Dim(1), d = config.ModelDim;
         // every block's self-attention adds block 0's relative bias, evaluated by the attention op from the table
@@ -92,7 +92,7 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
     /// d inputs_embeds (B, T, d); the decoder returns null and writes d encoder output into
     /// <paramref name="dEncoderOutput"/> (assigned by its first cross-attention, then accumulated).
     /// </summary>
-    public Tensor? Backward(Tensor dOutput, T5StackSaved saved, DropoutSites dropout, Tensor? dEncoderOutput)
+    public Tensor? Backward(Tensor dOutput, PreNormStackSaved saved, DropoutSites dropout, Tensor? dEncoderOutput)
     {
         var dtype = dOutput.DType;
         int[] shape = dOutput.Shape.ToArray();
@@ -156,7 +156,7 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
     /// <summary>The dropout stream of a site; stack-level sites use layer = number of layers.</summary>
     internal ulong Stream(int layer, int site) => DropoutSites.Stream(isDecoder ? 1 : 0, layer, site);
 
-    private Tensor Sublayer(Tensor h, int layer, Kind kind, SublayerInputs inputs, bool saveBranch, bool saveInput, T5StackSaved? saved)
+    private Tensor Sublayer(Tensor h, int layer, Kind kind, SublayerInputs inputs, bool saveBranch, bool saveInput, PreNormStackSaved? saved)
     {
         var block = weights.Blocks[layer];
         int[] shape = h.Shape.ToArray();
@@ -195,7 +195,7 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
             return h;
         }
         backend.Add(branch, h, branch);
-        saved.Sublayers.Add(new T5SublayerSaved(saveInput ? h : null, saveInput ? rstd : null, attention, feedForward));
+        saved.Sublayers.Add(new PreNormSublayerSaved(saveInput ? h : null, saveInput ? rstd : null, attention, feedForward));
         if (!saveInput)
         {
             rstd.Dispose();

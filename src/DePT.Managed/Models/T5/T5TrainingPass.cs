@@ -17,14 +17,14 @@ public sealed class T5TrainingPass : IDisposable
     private readonly T5Stack _decoder;
     private readonly DropoutSites _dropout;
     private readonly int[] _encoderShape;
-    private T5StackSaved? _encoderSaved;
-    private T5StackSaved? _decoderSaved;
+    private PreNormStackSaved? _encoderSaved;
+    private PreNormStackSaved? _decoderSaved;
     private Tensor? _dLogits;
     private Tensor? _losses;
     private float? _loss;
 
     internal T5TrainingPass(T5Model model, T5Stack encoder, T5Stack decoder, DropoutSites dropout, int[] encoderShape,
-        T5StackSaved encoderSaved, T5StackSaved decoderSaved, Tensor dLogits, Tensor losses, int labelCount)
+        PreNormStackSaved encoderSaved, PreNormStackSaved decoderSaved, Tensor dLogits, Tensor losses, int labelCount)
     {
         _model = model;
         _encoder = encoder;

@@ -101,16 +101,16 @@ public sealed class PromptClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         CheckLabels(inputs, labels);
         int batch = inputs.BatchSize, d = Encoder.Config.HiddenSize;
-        var dropout = _options.Dropout ? DropoutSettings.Training(StepSeed(_options.DropoutSeed, Optimizer.StepCount)) : DropoutSettings.Off;
+        var dropout = _options.Dropout ? DropoutSettings.ForStep(_options.DropoutSeed, Optimizer.StepCount) : DropoutSettings.Off;
 
-        using var tokens = Upload(inputs.InputIds, batch, inputs.SequenceLength);
+        using var tokens = Backend.UploadInt32(inputs.InputIds, batch, inputs.SequenceLength);
         using var masks = Masks(inputs);
         using var embeds = Embed(tokens);
         using var pass = Encoder.ForwardTraining(embeds, masks.Attention, null, withPooler: false, dropout);
         using var pooled = Encoder.Pool(pass.LastHiddenState, masks.Pooling, PoolingKind.Mean);
         using var logits = Backend.Allocate(DType.F32, batch, Head.ClassCount);
         using var losses = Backend.Allocate(DType.F32, batch);
-        using var labelTensor = Upload(labels.ToArray(), batch);
+        using var labelTensor = Backend.UploadInt32(labels, batch);
         Head.Forward(logits, pooled);
         // the mean over the batch: each row's gradient carries 1/B; the logits become d loss/d logits
         Backend.SoftmaxCrossEntropy(losses, logits, labelTensor, NoIgnoredLabel, 1f / batch);
@@ -141,7 +141,7 @@ public sealed class PromptClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         CheckInputs(inputs);
         int batch = inputs.BatchSize;
-        using var tokens = Upload(inputs.InputIds, batch, inputs.SequenceLength);
+        using var tokens = Backend.UploadInt32(inputs.InputIds, batch, inputs.SequenceLength);
         using var masks = Masks(inputs);
         using var embeds = Embed(tokens);
         using var output = Encoder.Forward(embeds, masks.Attention);
@@ -193,15 +193,6 @@ public sealed class PromptClassifier : IDisposable
         }
     }
 
-    /// <summary>SplitMix64's finaliser over (seed, step): distinct, well-mixed dropout seeds per step.</summary>
-    private static ulong StepSeed(ulong seed, int step)
-    {
-        ulong z = seed + 0x9E3779B97F4A7C15UL * (ulong)(step + 1);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
-
     private void CheckInputs(TokenBatch inputs)
     {
         int length = inputs.SequenceLength, promptLength = Prompt?.PromptLength ?? 0;
@@ -243,42 +234,15 @@ public sealed class PromptClassifier : IDisposable
     private InputMasks Masks(TokenBatch inputs)
     {
         int batch = inputs.BatchSize, length = inputs.SequenceLength, promptLength = Prompt?.PromptLength ?? 0;
-        var pooling = Upload(Prefixed(inputs.AttentionMask, batch, length, promptLength, 0), batch, promptLength + length);
+        var pooling = Backend.UploadInt32(AttentionMasks.WithPromptRows(inputs.AttentionMask, batch, length, promptLength, 0), batch, promptLength + length);
         if (promptLength == 0) return new InputMasks(pooling, pooling);
         try
         {
-            return new InputMasks(Upload(Prefixed(inputs.AttentionMask, batch, length, promptLength, 1), batch, promptLength + length), pooling);
+            return new InputMasks(Backend.UploadInt32(AttentionMasks.WithPromptRows(inputs.AttentionMask, batch, length, promptLength), batch, promptLength + length), pooling);
         }
         catch
         {
             pooling.Dispose();
-            throw;
-        }
-    }
-
-    private static int[] Prefixed(int[] mask, int batch, int length, int promptLength, int promptValue)
-    {
-        int width = promptLength + length;
-        var result = new int[batch * width];
-        for (int b = 0; b < batch; b++)
-        {
-            result.AsSpan(b * width, promptLength).Fill(promptValue);
-            mask.AsSpan(b * length, length).CopyTo(result.AsSpan(b * width + promptLength, length));
-        }
-        return result;
-    }
-
-    private Tensor Upload(int[] values, params int[] shape)
-    {
-        var tensor = Backend.Allocate(DType.I32, shape);
-        try
-        {
-            tensor.CopyFrom(values);
-            return tensor;
-        }
-        catch
-        {
-            tensor.Dispose();
             throw;
         }
     }

@@ -1,14 +1,15 @@
 using DePT.Tensors;
 
-namespace DePT.Models.T5;
+namespace DePT.Models.Runtime;
 
 /// <summary>
-/// What a T5 stack's forward keeps for its backward: each sub-layer's <see cref="T5SublayerSaved"/> in forward order
-/// (null where the backward skips the sub-layer), and the final norm's input and rstd.
+/// What a pre-norm stack's forward (T5 encoder or decoder, LLaMA decoder) keeps for its backward: each sub-layer's
+/// <see cref="PreNormSublayerSaved"/> in forward order (null where the backward skips the sub-layer) and the final norm's
+/// input and rstd.
 /// </summary>
-internal sealed class T5StackSaved : IDisposable
+internal sealed class PreNormStackSaved : IDisposable
 {
-    public List<T5SublayerSaved?> Sublayers { get; } = [];
+    public List<PreNormSublayerSaved?> Sublayers { get; } = [];
 
     public Tensor? FinalInput { get; set; }
 
