@@ -112,8 +112,8 @@ public sealed partial class CudaBackend
     private void FusedAttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state, OpChecks.AttentionSizes s)
     {
         var dtype = query.DType;
-        // the kernels read dO and write dK, dV in the forward's dtype, and sum dQ in fp32
-        using var dOut = dOutput.DType == dtype ? null : Converted(dOutput, dtype);
+        // the kernels read dO (16-byte aligned) and write dK, dV in the forward's dtype, and sum dQ in fp32
+        using var dOut = dOutput.DType == dtype && Aligned16(dOutput) ? null : Converted(dOutput, dtype);
         using var dqAccum = dQuery.DType == DType.F32 ? null : Allocate(DType.F32, dQuery.Shape.ToArray());
         using var dk = dKey.DType == dtype ? null : Allocate(dtype, dKey.Shape.ToArray());
         using var dv = dValue.DType == dtype ? null : Allocate(dtype, dValue.Shape.ToArray());
