@@ -6,7 +6,7 @@ using DePT.Benchmarks.Results;
 
 namespace DePT.Benchmarks;
 
-/// <summary>The command line: the GPU run (root command) and <c>merge</c>.</summary>
+/// <summary>The command line: the GPU run (root command), <c>merge</c> and <c>scaling</c>.</summary>
 internal static class BenchCommands
 {
     public static RootCommand CreateRoot()
@@ -61,6 +61,7 @@ internal static class BenchCommands
         });
         root.Subcommands.Add(CreateMerge());
         root.Subcommands.Add(CreateAttention());
+        root.Subcommands.Add(ScalingCommand.Create());
         return root;
     }
 

@@ -8,7 +8,9 @@ namespace DePT.Native;
 /// <summary>
 /// Maps the logical names used in <c>[LibraryImport]</c> ("cuda", "cublas", "nvrtc", "nccl") to the first
 /// file of a supported version that the OS loader can open, so one build runs against CUDA 13 or 12, and a
-/// missing library fails with a message that lists every file name tried.
+/// missing library fails with a message that lists every file name tried. NCCL is also looked for where
+/// <see cref="NcclPathVariable"/> points first: pip's nvidia-nccl wheels (PyTorch's NCCL) keep libnccl.so.2 in
+/// site-packages/nvidia/nccl/lib, which is on no loader path.
 /// </summary>
 internal static class NativeLibraries
 {
@@ -17,7 +19,10 @@ internal static class NativeLibraries
     internal const string Nvrtc = "nvrtc";
     internal const string Nccl = "nccl";
 
-    private sealed record Family(string LogicalName, string Description, string Hint, string[] LinuxNames, string[] WindowsNames);
+    /// <summary>Environment variable naming libnccl.so.2, or the folder holding it, to try before the loader path.</summary>
+    internal const string NcclPathVariable = "DEPT_NCCL_PATH";
+
+    private sealed record Family(string LogicalName, string Description, string Hint, string[] LinuxNames, string[] WindowsNames, string? PathVariable = null);
 
     // Indexed by NativeLibraryKind. Newest version first: a machine with both loads the newest.
     private static readonly Family[] Families =
@@ -30,8 +35,10 @@ internal static class NativeLibraries
         new(Nvrtc, "NVRTC (libnvrtc)",
             "Install NVRTC from CUDA 13 or 12 and put its library folder on the loader path (LD_LIBRARY_PATH or PATH).",
             ["libnvrtc.so.13", "libnvrtc.so.12"], ["nvrtc64_130_0.dll", "nvrtc64_120_0.dll"]),
-        new(Nccl, "NCCL (libnccl)", "Install NCCL 2 and put its library folder on LD_LIBRARY_PATH.",
-            ["libnccl.so.2"], []),
+        new(Nccl, "NCCL (libnccl)",
+            $"Install NCCL 2 and put its library folder on LD_LIBRARY_PATH, or set {NcclPathVariable} to libnccl.so.2 or its folder " +
+            "(PyTorch's copy: python3 -c \"import nvidia.nccl, os; print(os.path.join(nvidia.nccl.__path__[0], 'lib'))\").",
+            ["libnccl.so.2"], [], NcclPathVariable),
     ];
 
     private static readonly Lock Gate = new();
@@ -46,9 +53,21 @@ internal static class NativeLibraries
         NativeLibrary.SetDllImportResolver(typeof(NativeLibraries).Assembly, Resolve);
 #pragma warning restore CA2255
 
-    /// <summary>The file names tried for <paramref name="kind"/> on this OS, in order.</summary>
-    internal static IReadOnlyList<string> Candidates(NativeLibraryKind kind) =>
-        OperatingSystem.IsWindows() ? FamilyOf(kind).WindowsNames : FamilyOf(kind).LinuxNames;
+    /// <summary>
+    /// The file names tried for <paramref name="kind"/> on this OS, in order: the family's path variable first when it
+    /// is set (a file as given; a folder with the first file name of the family inside it), then the plain names.
+    /// </summary>
+    internal static IReadOnlyList<string> Candidates(NativeLibraryKind kind)
+    {
+        var family = FamilyOf(kind);
+        var names = OperatingSystem.IsWindows() ? family.WindowsNames : family.LinuxNames;
+        if (family.PathVariable is null || Environment.GetEnvironmentVariable(family.PathVariable) is not { Length: > 0 } path || names.Length == 0)
+        {
+            return names;
+        }
+
+        return [Directory.Exists(path) ? Path.Combine(path, names[0]) : path, .. names];
+    }
 
     /// <summary>The file name that was loaded for <paramref name="kind"/>, or null when it has not been loaded (yet).</summary>
     internal static string? LoadedName(NativeLibraryKind kind)

@@ -46,6 +46,7 @@ internal static class DoctorCommand
         }
         Line("cuBLAS", CudaLibraries.Cublas);
         Line("NVRTC", CudaLibraries.Nvrtc);
+        Line("NCCL", CudaLibraries.Nccl);
         var clock = Stopwatch.StartNew();
         var kernels = device.Kernels;
         Line("kernels", $"{kernels.LoadPath} from {kernels.Origin} ({clock.ElapsedMilliseconds} ms)");

@@ -19,11 +19,11 @@ internal static class SharedOptions
 
     public static Option<string?> DType() => new("--dtype") { Description = "weights and activations: f32 or bf16 (default: bf16 for T5 on cuda, else f32)" };
 
-    /// <summary>Opens the backend and loads the model; the caller disposes both (model first).</summary>
-    public static (IBackend Backend, PretrainedModel Model) Open(string model, string? device, string? dtype)
+    /// <summary>Opens the backend (CUDA device <paramref name="ordinal"/> when on CUDA) and loads the model; the caller disposes both (model first).</summary>
+    public static (IBackend Backend, PretrainedModel Model) Open(string model, string? device, string? dtype, int ordinal = 0)
     {
         var kind = BackendFactory.ParseKind(device);
-        var backend = BackendFactory.Open(kind);
+        var backend = BackendFactory.Open(kind, ordinal);
         try
         {
             var chosen = dtype?.ToLowerInvariant() switch

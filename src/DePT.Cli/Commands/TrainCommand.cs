@@ -45,14 +45,15 @@ internal static class TrainCommand
         var kShot = new Option<int?>("--k-shot") { Description = "train on k examples per class (seeded, class-balanced)" };
         var paperSplits = new Option<bool>("--paper-splits") { Description = "split as the DePT paper: small sets halve the validation file into validation and test; large ones hold 1,000 training rows out as validation and test on the validation file" };
         var skipMalformed = new Option<bool>("--skip-malformed") { Description = "skip malformed rows (each reported with file and line) instead of stopping at the first" };
+        var gpus = new Option<int>("--gpus") { Description = "data-parallel training on this many CUDA devices of this host (NCCL): the batch is split across them, the loss curve is the one-GPU curve (with dropout off; with dropout on it agrees statistically)", DefaultValueFactory = _ => 1 };
 
         var command = new Command("train", "Train a vanilla PT or DePT prompt (plus a classification head on encoders) on a frozen model; evaluates every --eval-every steps, keeps the best checkpoint, and resumes exactly after Ctrl+C.")
         {
             model, device, dtype, train, validation, output, resume, method, vanilla, promptLength, rank, init, initText, maxLength, targetLength, steps, batchSize,
-            evalEvery, evalBatchSize, metric, lrPrompt, lrLowRank, lrHead, warmup, clip, weightDecay, noDropout, seed, kShot, paperSplits, skipMalformed,
+            evalEvery, evalBatchSize, metric, lrPrompt, lrLowRank, lrHead, warmup, clip, weightDecay, noDropout, seed, kShot, paperSplits, skipMalformed, gpus,
         };
         Option[] settingOptions = [model, dtype, train, validation, method, vanilla, promptLength, rank, init, initText, maxLength, targetLength, steps, batchSize,
-            evalEvery, evalBatchSize, metric, lrPrompt, lrLowRank, lrHead, warmup, clip, weightDecay, noDropout, seed, kShot, paperSplits, skipMalformed];
+            evalEvery, evalBatchSize, metric, lrPrompt, lrLowRank, lrHead, warmup, clip, weightDecay, noDropout, seed, kShot, paperSplits, skipMalformed, gpus];
         command.SetAction(r => CommandRunner.Run("train", () =>
         {
             string folder = r.GetValue(output)!;
@@ -99,6 +100,7 @@ internal static class TrainCommand
                     Seed = r.GetValue(seed),
                     SkipMalformed = r.GetValue(skipMalformed),
                     DType = r.GetValue(dtype),
+                    Gpus = r.GetValue(gpus),
                 };
             }
             return TrainRun.Execute(settings, folder, r.GetValue(resume), r.GetValue(device));

@@ -41,6 +41,7 @@ internal sealed record RunSettings
     public int Seed { get; init; }
     public bool SkipMalformed { get; init; }
     public string? DType { get; init; }
+    public int Gpus { get; init; } = 1;
 
     private static readonly JsonSerializerOptions Json = new()
     {

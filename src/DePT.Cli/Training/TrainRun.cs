@@ -15,10 +15,9 @@ internal static class TrainRun
     {
         if (settings.Method is not ("dept" or "pt" or "head")) throw new ArgumentException($"--method must be dept, pt or head; got \"{settings.Method}\".");
         string output = Path.GetFullPath(folder);
-        var (backend, model) = SharedOptions.Open(settings.Model, device, settings.DType);
-        using var ownedBackend = backend;
-        using var ownedModel = model;
-        Console.WriteLine($"model {model.Name}: {(model.T5 is not null ? "T5, text-to-text" : "encoder + classification head")}, d={model.Dim}, on {SharedOptions.Describe(backend)}");
+        using var replicas = TrainingReplicas.Open(settings, device);
+        var model = replicas.Model;
+        Console.WriteLine($"model {model.Name}: {(model.T5 is not null ? "T5, text-to-text" : "encoder + classification head")}, d={model.Dim}, on {replicas.Describe()}");
 
         var data = TrainData.Load(model, settings, Console.WriteLine);
         var labels = TaskSetup.LabelsOf(model, data.Train);
@@ -26,8 +25,8 @@ internal static class TrainRun
         var metric = MetricOf(settings.Metric, labels);
         var optimizer = new AdamWSettings(settings.PromptLearningRate, settings.LowRankLearningRate, WeightDecay: settings.WeightDecay,
             WarmupSteps: settings.WarmupSteps, TotalSteps: settings.Steps, MaxGradNorm: settings.MaxGradNorm);
-        using var setup = TaskSetup.Create(model, MakePrompt(settings, model), labels, settings.MaxLength, settings.TargetLength, optimizer,
-            settings.HeadLearningRate, settings.Dropout, settings.Seed);
+        replicas.CreateTasks(rankModel => TaskSetup.Create(rankModel, MakePrompt(settings, rankModel), labels, settings.MaxLength, settings.TargetLength, optimizer,
+            settings.HeadLearningRate, settings.Dropout, settings.Seed));
         Console.WriteLine($"{data.Train.Count} training / {data.Validation.Count} validation rows; {Describe(settings, model)}; " +
                           (labels is null ? "free-text targets" : $"{labels.Count} classes [{string.Join(", ", labels.Labels)}]"));
 
@@ -48,7 +47,7 @@ internal static class TrainRun
         TrainingResult result;
         try
         {
-            result = RunWithProgress(setup.Task, data, options, resume, logPath, chartPath, cancellation.Token);
+            result = RunWithProgress(replicas.Task, data, options, resume, logPath, chartPath, cancellation.Token);
         }
         finally
         {
@@ -62,8 +61,8 @@ internal static class TrainRun
             Console.WriteLine($"best {metric.FileName()} {best:F4} at step {result.BestStep}: {Path.Combine(output, Trainer.BestFolderName)}");
         if (data.Test is { } test && result.Outcome == TrainingOutcome.Completed && result.BestStep is not null)
         {
-            setup.Task.LoadParameters(Path.Combine(output, Trainer.BestFolderName));
-            var scores = setup.Task.Evaluate(test, settings.EvalBatchSize);
+            replicas.Task.LoadParameters(Path.Combine(output, Trainer.BestFolderName));
+            var scores = replicas.Task.Evaluate(test, settings.EvalBatchSize);
             Console.WriteLine($"test ({test.Count} rows, best checkpoint): " + string.Join(", ", scores.OrderBy(m => m.Key).Select(m => $"{m.Key.FileName()} {m.Value:F4}")));
         }
         Console.WriteLine($"log {logPath}, chart {chartPath}");

@@ -19,6 +19,16 @@ public static class CudaLibraries
         }
     }
 
+    /// <summary>The NCCL file that loaded with its version, or why none did (data-parallel training needs it).</summary>
+    public static string Nccl
+    {
+        get
+        {
+            var text = Describe(NativeLibraryKind.Nccl);
+            return NativeLibraries.LoadedName(NativeLibraryKind.Nccl) is null ? text : $"{text} (NCCL {Distributed.NcclCommunicator.LibraryVersion()})";
+        }
+    }
+
     private static string Describe(NativeLibraryKind kind) =>
         NativeLibraries.TryLoad(kind, out var failure) ? NativeLibraries.LoadedName(kind)! : failure;
 }

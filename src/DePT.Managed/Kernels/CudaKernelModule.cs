@@ -160,7 +160,8 @@ public sealed unsafe class CudaKernelModule : IDisposable
     private static void WriteAtomically(string path, byte[] bytes)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        string temp = $"{path}.{Environment.ProcessId}.tmp";
+        // one temporary file per writer: the devices of a data-parallel run compile, and cache, at the same time
+        string temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
         {
             stream.Write(bytes);

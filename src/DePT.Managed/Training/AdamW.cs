@@ -66,6 +66,9 @@ public sealed class AdamW : IOptimizer, IDisposable
         }
     }
 
+    /// <summary>Every parameter with its gradient, in group order (what a data-parallel run reduces and keeps in step).</summary>
+    public IReadOnlyList<TrainableTensor> Parameters => [.. _entries.Select(e => e.Parameter)];
+
     /// <summary>The moments of every parameter, in group order, named as the parameters are: what a checkpoint saves and restores.</summary>
     public IReadOnlyList<(string Name, Tensor FirstMoment, Tensor SecondMoment)> State
     {

@@ -26,6 +26,12 @@ public interface ITrainingTask
     /// <summary>Forward and backward of one batch; adds (+=) the gradients into the trainable parts and returns the mean loss. No optimiser step.</summary>
     float AccumulateGradients(EncodedBatch batch);
 
+    /// <summary>
+    /// How many terms the mean loss of <see cref="AccumulateGradients"/> averages over for <paramref name="batch"/>: its rows
+    /// unless the task says otherwise (T5 averages over target tokens). Data-parallel training weighs each shard's mean by it.
+    /// </summary>
+    int LossTermCount(EncodedBatch batch) => batch.Inputs.BatchSize;
+
     /// <summary>Scores the current parameters on <paramref name="examples"/> (no dropout), <paramref name="batchSize"/> rows at a time: one value per kind in <see cref="Metrics"/>.</summary>
     IReadOnlyDictionary<MetricKind, double> Evaluate(IReadOnlyList<Example> examples, int batchSize);
 

@@ -108,6 +108,17 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
         return pass.Loss;
     }
 
+    /// <summary>The batch's target tokens (padding excluded): the loss is their mean cross-entropy.</summary>
+    /// <exception cref="ArgumentException">The batch has no targets.</exception>
+    public int LossTermCount(EncodedBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var targets = batch.Targets ?? throw new ArgumentException("the batch has no targets; this task trains on input and target text.", nameof(batch));
+        int count = 0;
+        foreach (int m in targets.AttentionMask) count += m != 0 ? 1 : 0;
+        return count;
+    }
+
     /// <inheritdoc />
     public IReadOnlyDictionary<MetricKind, double> Evaluate(IReadOnlyList<Example> examples, int batchSize)
     {
