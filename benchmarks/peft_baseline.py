@@ -11,7 +11,12 @@ What it measures, per row (model shape x method x batch x padding):
           A is s x r with s = --input-len; fixed-padding rows use all of A (inputs padded to s, as the official
           code does), dynamic-padding rows use A[:L] with L the longest example of the batch.
 Models: T5 v1.0 shapes (ReLU, vocab 32128, dropout 0.1) built from T5Config in code, random weights (no
-downloads), bf16, frozen, train() mode for the training step and eval() for generation. Prompt parameters
+downloads), bf16, frozen, train() mode for the training step and eval() for generation. LLaMA shapes (llama-2-7b,
+llama-3-8b; LlamaForCausalLM from LlamaConfig, default attention) run as causal LMs: each example is input_len source
+tokens then target_len target tokens with labels on the target only (-100 elsewhere); pt is PEFT's CAUSAL_LM prompt
+tuning (prompt first, its labels -100); dept adds scale * A[:T] @ B to all T = input_len + target_len token rows (A has
+T rows, so trainable = m*d + r*(T + d)); generation continues the source alone by target_len tokens. LLaMA rows take
+fixed padding only. Prompt parameters
 (PEFT's prompt embedding, DePT's P, A, B) stay fp32; PEFT and the DePT code cast the prompt to bf16 in forward.
 Optimiser: torch.optim.AdamW, groups prompt lr 3e-1 / low-rank lr 1e-4, betas (0.9, 0.999), eps 1e-6, wd 0,
 LambdaLR linear warm-up 500 then linear decay, clip_grad_norm_ 1.0 over the trainable parameters.
@@ -30,6 +35,8 @@ Data: per example a real length drawn with Python's random.Random from
 pad to the longest example of the batch and carry the extra key "padded_len". Every method sees the same batch.
 
 Usage (on the GPU machine; needs torch, transformers, peft; no network):
+  python3 benchmarks/peft_baseline.py --models llama-2-7b,llama-3-8b --batches 8 --input-len 512 --target-len 64 \
+      --methods pt,dept:64x32 --padding fixed --steps 10 --infer-runs 3 --budget-seconds 560 --out $OUT/pytorch-llama.json
   python3 benchmarks/peft_baseline.py --quick --out $OUT/pytorch.json       # ~60-90 s, capped by --budget-seconds 110
   python3 benchmarks/peft_baseline.py --out $OUT/pytorch-full.json          # full plan, capped at 560 s
   python3 benchmarks/peft_baseline.py --out $OUT/p.json --models t5-3b      # one model of the full plan
@@ -99,6 +106,37 @@ class T5Shape:
     num_layers: int
     num_heads: int
 
+    family = "t5"
+
+
+@dataclass(frozen=True)
+class LlamaShape:
+    """Published Llama dimensions (head width d_model / num_heads); the rope parameters as transformers 5.x takes them."""
+
+    name: str
+    d_model: int
+    d_ff: int
+    num_layers: int
+    num_heads: int
+    num_kv_heads: int
+    vocab: int
+    rope: tuple  # ((key, value), ...): hashable, turned into rope_parameters
+
+    family = "llama"
+
+    @property
+    def d_kv(self) -> int:
+        return self.d_model // self.num_heads
+
+
+LLAMA_SHAPES = {
+    "llama-2-7b": LlamaShape("llama-2-7b", d_model=4096, d_ff=11008, num_layers=32, num_heads=32, num_kv_heads=32,
+                             vocab=32000, rope=(("rope_type", "default"), ("rope_theta", 10000.0))),
+    "llama-3-8b": LlamaShape("llama-3-8b", d_model=4096, d_ff=14336, num_layers=32, num_heads=32, num_kv_heads=8,
+                             vocab=128256, rope=(("rope_type", "llama3"), ("rope_theta", 500000.0), ("factor", 8.0),
+                                                 ("low_freq_factor", 1.0), ("high_freq_factor", 4.0),
+                                                 ("original_max_position_embeddings", 8192))),
+}
 
 T5_SHAPES = {
     "t5-small": T5Shape("t5-small", d_model=512, d_kv=64, d_ff=2048, num_layers=6, num_heads=8),
@@ -106,6 +144,9 @@ T5_SHAPES = {
     "t5-large": T5Shape("t5-large", d_model=1024, d_kv=64, d_ff=4096, num_layers=24, num_heads=16),
     "t5-3b": T5Shape("t5-3b", d_model=1024, d_kv=128, d_ff=16384, num_layers=24, num_heads=32),
 }
+
+
+SHAPES = {**T5_SHAPES, **LLAMA_SHAPES}
 
 
 @dataclass(frozen=True)
@@ -121,7 +162,7 @@ class Method:
 
 @dataclass(frozen=True)
 class RowPlan:
-    shape: T5Shape
+    shape: T5Shape | LlamaShape
     method: Method
     batch: int
     dynamic: bool
@@ -131,8 +172,9 @@ class RowPlan:
 # FLOPs: the one place this script counts them (benchmarks/README.md (Result schema))
 
 
-def training_step_flops(shape: T5Shape, batch: int, encoder_len: int, decoder_len: int, vocab: int = VOCAB) -> int:
+def training_step_flops(shape, batch: int, encoder_len: int, decoder_len: int, vocab: int = VOCAB) -> int:
     """FLOPs of one training step with frozen weights, as benchmarks/README.md (Result schema) counts them.
+    LLaMA shapes: llama_training_step_flops over the encoder_len + decoder_len rows of each example.
 
     Linear layer: 2*rows*in*out forward and the same again backward (input gradient only, no weight gradient).
     Attention: 2*2*B*H*Tq*Tk*dh forward (QK^T and PV), twice that backward. LM head: 2*B*T_dec*d*V forward, the
@@ -140,6 +182,8 @@ def training_step_flops(shape: T5Shape, batch: int, encoder_len: int, decoder_le
     projections of the encoder output (rows B*T_enc, once per decoder layer). Norms, softmax, embeddings, dropout,
     position bias, the DePT low-rank product and the optimiser are not counted.
     """
+    if shape.family == "llama":
+        return llama_training_step_flops(shape, batch, encoder_len + decoder_len)
     d = shape.d_model
     inner = shape.num_heads * shape.d_kv
     enc_rows = batch * encoder_len
@@ -168,6 +212,27 @@ def training_step_flops(shape: T5Shape, batch: int, encoder_len: int, decoder_le
     forward_linear = encoder_linear + decoder_linear + lm_head
     forward_attention = encoder_attention + decoder_attention
     return 2 * forward_linear + 3 * forward_attention
+
+
+def llama_training_step_flops(shape: LlamaShape, batch: int, length: int) -> int:
+    """Causal LM of `length` rows per example (prompt included): q, o (d x H*dh), k, v (d x Hkv*dh), gate and up
+    (d x F), down (F x d) per layer, full T x T attention scores (as the unfused kernels compute them), and the LM head on
+    every row; linear 2x forward, attention 3x forward, head 2x forward, as for T5."""
+    rows = batch * length
+    d, inner, kv = shape.d_model, shape.num_heads * shape.d_kv, shape.num_kv_heads * shape.d_kv
+
+    def linear(n_in: int, n_out: int) -> int:
+        return 2 * rows * n_in * n_out
+
+    layer_linear = 2 * linear(d, inner) + 2 * linear(d, kv) + 2 * linear(d, shape.d_ff) + linear(shape.d_ff, d)
+    attention = 2 * 2 * batch * shape.num_heads * length * length * shape.d_kv
+    forward_linear = shape.num_layers * layer_linear + linear(d, shape.vocab)
+    return 2 * forward_linear + 3 * shape.num_layers * attention
+
+
+def lowrank_rows(shape, args: argparse.Namespace) -> int:
+    """Rows of A: every input position (T5: the encoder's input_len; a causal LM reads the target tokens too)."""
+    return args.input_len + (args.target_len if shape.family == "llama" else 0)
 
 
 def trainable_params(method: Method, d_model: int, input_len: int) -> int:
@@ -221,14 +286,16 @@ def build_plan(args: argparse.Namespace) -> list[RowPlan]:
         names = [name.strip() for name in args.models.split(",") if name.strip()]
     else:
         names = ["t5-base", "t5-large"] if args.quick else ["t5-small", "t5-base", "t5-large", "t5-3b"]
-    unknown = [name for name in names if name not in T5_SHAPES]
+    unknown = [name for name in names if name not in SHAPES]
     if unknown:
-        fail(f"unknown model(s) {unknown}; known: {sorted(T5_SHAPES)}")
+        fail(f"unknown model(s) {unknown}; known: {sorted(SHAPES)}")
 
     default_methods = "frozen,pt,dept:60x30" if args.quick else "frozen,pt,dept:60x30,dept:40x45,dept:80x15"
     methods = parse_methods(args.methods or default_methods, args.pt_len)
     padding = args.padding or ("fixed" if args.quick else "both")
     dynamics = {"fixed": [False], "dynamic": [True], "both": [False, True]}[padding]
+    if any(SHAPES[name].family == "llama" for name in names) and True in dynamics:
+        fail("LLaMA shapes take --padding fixed (a causal LM's source and target are one sequence)")
 
     plan = []
     for name in names:
@@ -241,7 +308,7 @@ def build_plan(args: argparse.Namespace) -> list[RowPlan]:
         for batch in batches:
             for dynamic in dynamics:
                 for method in methods:
-                    plan.append(RowPlan(T5_SHAPES[name], method, batch, dynamic))
+                    plan.append(RowPlan(SHAPES[name], method, batch, dynamic))
     return plan
 
 
@@ -291,7 +358,7 @@ def skeleton_row(args: argparse.Namespace, rp: RowPlan) -> dict:
         "method": rp.method.kind,
         "prompt_len": rp.method.prompt_len,
         "rank": rp.method.rank,
-        "trainable_params": trainable_params(rp.method, rp.shape.d_model, args.input_len),
+        "trainable_params": trainable_params(rp.method, rp.shape.d_model, lowrank_rows(rp.shape, args)),
         "batch": rp.batch,
         "input_len": args.input_len,
         "target_len": args.target_len,
@@ -427,7 +494,7 @@ def print_plan(args: argparse.Namespace, plan: list[RowPlan]) -> None:
         flops = training_step_flops(rp.shape, rp.batch, encoder_len, args.target_len)
         print(f"  {rp.shape.name:<9} {rp.method.label:<12} B={rp.batch:<3} "
               f"{'dynamic' if rp.dynamic else 'fixed':<7} T_enc={encoder_len:<4} "
-              f"trainable={trainable_params(rp.method, rp.shape.d_model, args.input_len):<7} "
+              f"trainable={trainable_params(rp.method, rp.shape.d_model, lowrank_rows(rp.shape, args)):<7} "
               f"step_tflop={flops / 1e12:.4f}", flush=True)
 
 
@@ -520,11 +587,53 @@ def measure_ceilings(device) -> dict:
     return {"bf16_matmul_tflops": round(tflops, 1), "copy_gbps": round(gbps, 1)}
 
 
-def build_model(shape: T5Shape, args: argparse.Namespace, device):
-    """Random-weight T5 v1.0 of the published shape, bf16, frozen, train() mode, on the device."""
-    from transformers import T5Config, T5ForConditionalGeneration
+def build_model(shape, args: argparse.Namespace, device):
+    """Random-weight T5 v1.0 (or LlamaForCausalLM) of the published shape, bf16, frozen, train() mode, on the device."""
+    from transformers import LlamaConfig, LlamaForCausalLM, T5ForConditionalGeneration
 
-    config = T5Config(
+    if shape.family == "llama":
+        model_class = LlamaForCausalLM
+        config = LlamaConfig(
+            vocab_size=shape.vocab,
+            hidden_size=shape.d_model,
+            intermediate_size=shape.d_ff,
+            num_hidden_layers=shape.num_layers,
+            num_attention_heads=shape.num_heads,
+            num_key_value_heads=shape.num_kv_heads,
+            hidden_act="silu",
+            max_position_embeddings=8192,
+            rms_norm_eps=1e-5,
+            rope_parameters=dict(shape.rope),
+            attention_dropout=0.0,
+            tie_word_embeddings=False,
+            bos_token_id=1,
+            eos_token_id=EOS_ID,
+            pad_token_id=PAD_ID,
+        )
+    else:
+        model_class = T5ForConditionalGeneration
+        config = t5_config(shape)
+    torch.manual_seed(args.seed)
+    try:
+        with torch.device(device):  # initialising on the GPU takes seconds where the CPU takes minutes for 3B
+            model = model_class(config)
+    except Exception as exc:  # noqa: BLE001 - any failure of the fast path falls back to the plain one
+        log(f"  building {shape.name} on {device} failed ({type(exc).__name__}: {exc}); building on the CPU")
+        gc.collect()
+        model = model_class(config).to(device)
+    model = model.to(dtype=torch.bfloat16)
+    model.requires_grad_(False)
+    model.train()
+    for name, parameter in model.named_parameters():
+        if parameter.dtype != torch.bfloat16 or parameter.device.type != torch.device(device).type:
+            raise RuntimeError(f"{shape.name}: parameter {name} is {parameter.dtype} on {parameter.device}")
+    return model
+
+
+def t5_config(shape: T5Shape):
+    from transformers import T5Config
+
+    return T5Config(
         vocab_size=VOCAB,
         d_model=shape.d_model,
         d_kv=shape.d_kv,
@@ -544,21 +653,18 @@ def build_model(shape: T5Shape, args: argparse.Namespace, device):
         eos_token_id=EOS_ID,
         decoder_start_token_id=DECODER_START_ID,
     )
-    torch.manual_seed(args.seed)
-    try:
-        with torch.device(device):  # initialising on the GPU takes seconds where the CPU takes minutes for 3B
-            model = T5ForConditionalGeneration(config)
-    except Exception as exc:  # noqa: BLE001 - any failure of the fast path falls back to the plain one
-        log(f"  building {shape.name} on {device} failed ({type(exc).__name__}: {exc}); building on the CPU")
-        gc.collect()
-        model = T5ForConditionalGeneration(config).to(device)
-    model = model.to(dtype=torch.bfloat16)
-    model.requires_grad_(False)
-    model.train()
-    for name, parameter in model.named_parameters():
-        if parameter.dtype != torch.bfloat16 or parameter.device.type != torch.device(device).type:
-            raise RuntimeError(f"{shape.name}: parameter {name} is {parameter.dtype} on {parameter.device}")
-    return model
+
+
+def make_causal_batch(args: argparse.Namespace, rp: RowPlan, device):
+    """Causal LM: source ids (B, input_len) with their mask, and the training sequence source + target (B, input_len +
+    target_len) with its mask and labels (-100 on the source); the same for every method."""
+    generator = torch.Generator().manual_seed(args.seed * 7919 + rp.batch)
+    source = torch.randint(FIRST_ORDINARY_ID, rp.shape.vocab, (rp.batch, args.input_len), generator=generator)
+    target = torch.randint(FIRST_ORDINARY_ID, rp.shape.vocab, (rp.batch, args.target_len), generator=generator)
+    sequence = torch.cat((source, target), dim=1)
+    labels = torch.cat((torch.full_like(source, -100), target), dim=1)
+    return (source.to(device), torch.ones_like(source).to(device), sequence.to(device),
+            torch.ones_like(sequence).to(device), labels.to(device))
 
 
 def make_batch(args: argparse.Namespace, rp: RowPlan, device):
@@ -603,11 +709,85 @@ class RowContext:
         self.notes = notes
 
 
+def causal_lm_functions(ctx: RowContext, rp: RowPlan):
+    """forward_loss, generate, trainable parameters, optimiser groups and the module to train of a LLaMA row."""
+    args, model, device = ctx.args, ctx.model, ctx.device
+    method, batch = rp.method, rp.batch
+    source, source_mask, sequence, sequence_mask, labels = make_causal_batch(args, rp, device)
+    embed = model.get_input_embeddings()
+    generate_kwargs = dict(max_new_tokens=args.target_len, min_new_tokens=args.target_len, num_beams=1,
+                           do_sample=False, pad_token_id=PAD_ID, eos_token_id=EOS_ID)
+    if method.kind == "frozen":
+        def forward_loss():
+            inputs_embeds = embed(sequence).detach().requires_grad_(True)  # backward runs down to the inputs
+            return model(inputs_embeds=inputs_embeds, attention_mask=sequence_mask, labels=labels, use_cache=False).loss
+
+        def generate():
+            return model.generate(input_ids=source, attention_mask=source_mask, **generate_kwargs)
+
+        return forward_loss, generate, [], [], model
+    if method.kind == "pt":
+        if peft is None:
+            raise RuntimeError(f"peft is not importable: {PEFT_IMPORT_ERROR}")
+        from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
+
+        config = PromptTuningConfig(task_type=TaskType.CAUSAL_LM, num_virtual_tokens=method.prompt_len,
+                                    prompt_tuning_init=PromptTuningInit.RANDOM)
+        peft_model = get_peft_model(model, config)
+        trainable = [p for p in peft_model.parameters() if p.requires_grad]
+        if not trainable:
+            raise RuntimeError("get_peft_model left no trainable parameter")
+        ctx.notes[f"pt_peft_trainable_{rp.shape.name}"] = f"{sum(p.numel() for p in trainable)} parameters"
+
+        def forward_loss():
+            return peft_model(input_ids=sequence, attention_mask=sequence_mask, labels=labels, use_cache=False).loss
+
+        def generate():
+            return peft_model.generate(input_ids=source, attention_mask=source_mask, **generate_kwargs)
+
+        return forward_loss, generate, trainable, [{"params": trainable, "lr": args.lr_prompt}], peft_model
+
+    m, r, d, s = method.prompt_len, method.rank, rp.shape.d_model, lowrank_rows(rp.shape, args)
+    generator = torch.Generator(device=device).manual_seed(args.seed + 17)
+    prompt = torch.nn.Parameter(torch.randn((m, d), device=device, dtype=torch.float32, generator=generator))
+    bound = 1.0 / math.sqrt(r)
+    lowrank_a = torch.nn.Parameter(
+        (torch.rand((s, r), device=device, dtype=torch.float32, generator=generator) * 2.0 - 1.0) * bound)
+    lowrank_b = torch.nn.Parameter(torch.zeros((r, d), device=device, dtype=torch.float32))
+    scale = args.alpha / math.sqrt(r)
+
+    def prompted(ids, mask):
+        """PEFT's causal-LM placement: P first; E + scale * A[:T] @ B on the T token rows."""
+        inputs_embeds = embed(ids)
+        delta = (scale * (lowrank_a[: ids.shape[1]] @ lowrank_b)).to(inputs_embeds.dtype)
+        inputs_embeds = inputs_embeds + delta.repeat(batch, 1, 1)
+        prompts = prompt.unsqueeze(0).expand(batch, -1, -1).to(inputs_embeds.dtype)
+        prefix = torch.ones(batch, m, dtype=mask.dtype, device=mask.device)
+        return torch.cat((prompts, inputs_embeds), dim=1), torch.cat((prefix, mask), dim=1)
+
+    prompt_labels = torch.cat((torch.full((batch, m), -100, dtype=labels.dtype, device=labels.device), labels), dim=1)
+
+    def forward_loss():
+        inputs_embeds, attention_mask = prompted(sequence, sequence_mask)
+        return model(inputs_embeds=inputs_embeds, attention_mask=attention_mask, labels=prompt_labels,
+                     use_cache=False).loss
+
+    def generate():
+        inputs_embeds, attention_mask = prompted(source, source_mask)
+        return model.generate(inputs_embeds=inputs_embeds, attention_mask=attention_mask, **generate_kwargs)
+
+    groups = [{"params": [prompt], "lr": args.lr_prompt}, {"params": [lowrank_a, lowrank_b], "lr": args.lr_lowrank}]
+    return forward_loss, generate, [prompt, lowrank_a, lowrank_b], groups, model
+
+
 def run_row(ctx: RowContext, rp: RowPlan, deadline: float) -> dict:
     args, model, device = ctx.args, ctx.model, ctx.device
     method = rp.method
-    ids, mask, labels, padded = make_batch(args, rp, device)
     batch = rp.batch
+    if rp.shape.family == "llama":
+        forward_loss, generate, trainable, groups, module = causal_lm_functions(ctx, rp)
+        return measure_row(ctx, rp, deadline, forward_loss, generate, trainable, groups, module, args.input_len)
+    ids, mask, labels, padded = make_batch(args, rp, device)
     embed = model.get_input_embeddings()
     generate_kwargs = dict(
         max_new_tokens=args.target_len,
@@ -691,6 +871,13 @@ def run_row(ctx: RowContext, rp: RowPlan, deadline: float) -> dict:
             inputs_embeds, attention_mask = encoder_inputs()
             return model.generate(inputs_embeds=inputs_embeds, attention_mask=attention_mask, **generate_kwargs)
 
+    return measure_row(ctx, rp, deadline, forward_loss, generate, trainable, groups, module, padded)
+
+
+def measure_row(ctx: RowContext, rp: RowPlan, deadline: float, forward_loss, generate, trainable, groups, module,
+                padded: int) -> dict:
+    """Times the training step and generation of one row (either family); returns its measured keys."""
+    args, model, method, batch = ctx.args, ctx.model, rp.method, rp.batch
     optimizer = None
     scheduler = None
     if groups:
@@ -755,9 +942,10 @@ def run_row(ctx: RowContext, rp: RowPlan, deadline: float) -> dict:
                     log(f"  row deadline reached after {index + 1} generate runs")
                     break
         sequences = output.sequences if hasattr(output, "sequences") else output
-        if tuple(sequences.shape) != (batch, args.target_len + 1):
-            log(f"  WARNING: generate returned shape {tuple(sequences.shape)}, "
-                f"expected {(batch, args.target_len + 1)}")
+        # T5: start id + target; causal LM: the target (from inputs_embeds) or source + target (from input_ids)
+        expected = [args.target_len + 1] if rp.shape.family == "t5" else [args.target_len, args.input_len + args.target_len]
+        if sequences.shape[0] != batch or sequences.shape[1] not in expected:
+            log(f"  WARNING: generate returned shape {tuple(sequences.shape)}, expected {batch} rows of {expected}")
     finally:
         module.train()
         if method.kind == "pt":
@@ -836,7 +1024,8 @@ def run(args: argparse.Namespace, plan: list[RowPlan]) -> int:
     notes = {
         "mode": "quick" if args.quick else "full",
         "note_weights": "T5 v1.0 shapes (ReLU, tied LM head), vocab 32128, dropout 0.1, random weights from "
-                        "T5Config in code, bf16, requires_grad False",
+                        "T5Config in code, bf16, requires_grad False; LLaMA shapes: LlamaForCausalLM from LlamaConfig "
+                        "(published sizes, untied head, default attention implementation), bf16, requires_grad False",
         "note_prompt_dtype": "PEFT's prompt embedding stays fp32 (PEFT casts prompts to the input-embedding dtype "
                              "in forward); DePT's P, A, B are fp32 and cast to bf16 in forward",
         "note_frozen": "frozen rows: forward + backward down to inputs_embeds (a leaf requiring grad), no optimiser",

@@ -13,7 +13,7 @@ internal static class BenchCommands
     {
         var quick = new Option<bool>("--quick") { Description = "T5-Base and T5-Large at batch 32, padded to 256, frozen / PT / DePT (60, 30); 3 warm-up + 20 timed steps (about a minute)." };
         var output = new Option<string?>("--out") { Description = "Folder for dept.json, results.md, results.png (default: benchmarks/results/<UTC timestamp>)." };
-        var models = new Option<string[]>("--models") { Description = $"Models to run, of: {string.Join(", ", ModelShapes.All.Select(m => m.Name))}.", AllowMultipleArgumentsPerToken = true };
+        var models = new Option<string[]>("--models") { Description = $"Models to run, of: {string.Join(", ", BenchShapes.All.Select(m => m.Name))} (LLaMA shapes: causal LM, 512 source + 64 target tokens, full-length rows).", AllowMultipleArgumentsPerToken = true };
         var batches = new Option<int[]>("--batches") { Description = "Batch sizes (every model).", AllowMultipleArgumentsPerToken = true };
         var methods = new Option<string[]>("--methods") { Description = "Methods: frozen, pt, pt:L, dept (60, 30), dept:m:r.", AllowMultipleArgumentsPerToken = true };
         var padding = new Option<string?>("--padding") { Description = "off (every row 256 long), on (dynamic: lengths in [128, 256], padded to the batch's longest) or both." };
@@ -26,7 +26,7 @@ internal static class BenchCommands
         var device = new Option<int>("--device") { Description = "CUDA device ordinal.", DefaultValueFactory = _ => 0 };
 
         var root = new RootCommand("DePT benchmark harness (GPU): training-step and inference time and memory of DePT against vanilla prompt tuning " +
-                                   "and the frozen model, on T5 shapes with random bf16 weights; writes dept.json (schema dept-bench/1), results.md and results.png. " +
+                                   "and the frozen model, on T5 and LLaMA shapes with random bf16 weights; writes dept.json (schema dept-bench/1), results.md and results.png. " +
                                    "Exit codes: 0 all rows measured, 1 some rows failed or were skipped (or a usage error), 2 no CUDA GPU, 3 stopped by the watchdog.");
         foreach (var option in new Option[] { quick, output, models, batches, methods, padding, steps, warmup, inferRuns, timeLimit, pytorch, commit, device })
             root.Options.Add(option);
@@ -37,7 +37,7 @@ internal static class BenchCommands
             try
             {
                 plan = (result.GetValue(quick) ? BenchPlan.Quick() : BenchPlan.Full()).With(
-                    NullIfEmpty(result.GetValue(models))?.Select(ModelShapes.Find).ToList(),
+                    NullIfEmpty(result.GetValue(models))?.Select(BenchShapes.Find).ToList(),
                     NullIfEmpty(result.GetValue(batches))?.Select(b => b > 0 ? b : throw new ArgumentException($"--batches: {b} is not a positive batch size.")).ToList(),
                     ParsePadding(result.GetValue(padding)),
                     NullIfEmpty(result.GetValue(methods))?.Select(BenchMethod.Parse).ToList());

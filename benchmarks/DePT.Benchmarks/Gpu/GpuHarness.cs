@@ -6,6 +6,7 @@ using DePT.Backends.Cuda;
 using DePT.Benchmarks.Plan;
 using DePT.Benchmarks.Results;
 using DePT.Devices;
+using DePT.Models.Llama;
 using DePT.Models.T5;
 using DePT.Tensors;
 
@@ -89,7 +90,7 @@ internal sealed class GpuHarness(BenchPlan plan, string outFolder, string? commi
         return failed == 0 ? 0 : 1;
     }
 
-    private void RunModel(CudaBackend backend, RowRunner runner, ModelShape shape, List<BenchCase> cases)
+    private void RunModel(CudaBackend backend, RowRunner runner, BenchShape shape, List<BenchCase> cases)
     {
         if (OverTime())
         {
@@ -97,7 +98,8 @@ internal sealed class GpuHarness(BenchPlan plan, string outFolder, string? commi
             return;
         }
         var pool = backend.CudaDevice.Pool;
-        T5Model model;
+        IDisposable model;
+        Func<BenchCase, long, BenchRow> run;
         long freeBefore;
         try
         {
@@ -105,9 +107,26 @@ internal sealed class GpuHarness(BenchPlan plan, string outFolder, string? commi
             pool.ReleaseCached();
             freeBefore = backend.CudaDevice.MemoryInfo().Free;
             var clock = Stopwatch.StartNew();
-            model = new T5Model(backend, T5Weights.CreateRandom(backend, shape.ToConfig(), DType.BF16, seed: 20261129));
+            long weightBytes;
+            switch (shape)
+            {
+                case ModelShape t5:
+                {
+                    var t5Model = new T5Model(backend, T5Weights.CreateRandom(backend, t5.ToConfig(), DType.BF16, seed: 20261129));
+                    (model, run, weightBytes) = (t5Model, (c, free) => runner.Run(c, t5Model, free), t5Model.Weights.ByteSize);
+                    break;
+                }
+                case LlamaShape llama:
+                {
+                    var llamaModel = new LlamaModel(backend, LlamaWeights.CreateRandom(backend, llama.ToConfig(), DType.BF16, seed: 20261129));
+                    (model, run, weightBytes) = (llamaModel, (c, free) => runner.Run(c, llamaModel, free), llamaModel.Weights.ByteSize);
+                    break;
+                }
+                default:
+                    throw new NotSupportedException($"No model is built for shapes of type {shape.GetType().Name}.");
+            }
             backend.Synchronize();
-            Log($"{shape}: {shape.ParameterCount / 1e6:F1} M parameters, {model.Weights.ByteSize / (1024.0 * 1024 * 1024):F2} GiB of bf16 weights made in {clock.Elapsed.TotalSeconds:F1} s");
+            Log($"{shape}: {shape.ParameterCount / 1e6:F1} M parameters, {weightBytes / (1024.0 * 1024 * 1024):F2} GiB of bf16 weights made in {clock.Elapsed.TotalSeconds:F1} s");
         }
         catch (Exception e) when (e is not OutOfMemoryException || e is DeviceOutOfMemoryException)
         {
@@ -131,7 +150,7 @@ internal sealed class GpuHarness(BenchPlan plan, string outFolder, string? commi
                 try
                 {
                     pool.ReleaseCached();
-                    var row = runner.Run(c, model, freeBefore);
+                    var row = run(c, freeBefore);
                     Record(row);
                     Log($"{c}: step {row.TrainStepMs:F2} ms (p10 {row.TrainStepMsP10:F2}, p90 {row.TrainStepMsP90:F2}), peak {row.PeakGib:F2} GiB " +
                         $"(driver {row.PeakGibDriver:F2}), {row.AchievedTflops:F1} TFLOP/s; infer {row.InferMs:F2} ms ({row.InferNewTokens} tokens); " +
@@ -175,8 +194,8 @@ internal sealed class GpuHarness(BenchPlan plan, string outFolder, string? commi
         Record(new BenchRow
         {
             Model = c.Model.Name, Method = c.Method.Kind, PromptLen = c.Method.PromptLength, Rank = c.Method.Rank,
-            TrainableParams = c.Method.TrainableParameters(c.Model.ModelDim, BenchPlan.InputLength), Batch = c.Batch,
-            InputLen = BenchPlan.InputLength, TargetLen = BenchPlan.TargetLength, DynamicPadding = c.DynamicPadding, Error = error,
+            TrainableParams = c.TrainableParameters, Batch = c.Batch,
+            InputLen = c.Model.InputLength, TargetLen = c.Model.TargetLength, DynamicPadding = c.DynamicPadding, Error = error,
         });
     }
 

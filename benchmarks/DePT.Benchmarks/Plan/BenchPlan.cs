@@ -35,13 +35,13 @@ internal sealed record BenchPlan(string Mode, IReadOnlyList<BenchCase> Cases, in
     /// <summary>
     /// This plan narrowed or widened by command-line choices (null: keep the plan's). Explicit batches apply to every model.
     /// </summary>
-    public BenchPlan With(IReadOnlyList<ModelShape>? models, IReadOnlyList<int>? batches, IReadOnlyList<bool>? padding, IReadOnlyList<BenchMethod>? methods)
+    public BenchPlan With(IReadOnlyList<BenchShape>? models, IReadOnlyList<int>? batches, IReadOnlyList<bool>? padding, IReadOnlyList<BenchMethod>? methods)
     {
         if (models is null && batches is null && padding is null && methods is null) return this;
         var chosenModels = models ?? Cases.Select(c => c.Model).Distinct().ToList();
         var chosenPadding = padding ?? Cases.Select(c => c.DynamicPadding).Distinct().ToList();
         var chosenMethods = methods ?? Cases.Select(c => c.Method).Distinct().ToList();
-        IReadOnlyList<int> BatchesOf(ModelShape model)
+        IReadOnlyList<int> BatchesOf(BenchShape model)
         {
             if (batches is not null) return batches;
             var planned = Cases.Where(c => c.Model == model).Select(c => c.Batch).Distinct().ToList();
@@ -50,11 +50,13 @@ internal sealed record BenchPlan(string Mode, IReadOnlyList<BenchCase> Cases, in
         return this with { Cases = Expand(chosenModels, BatchesOf, chosenPadding, chosenMethods) };
     }
 
-    private static List<BenchCase> Expand(IEnumerable<ModelShape> models, Func<ModelShape, IReadOnlyList<int>> batches,
+    // Shapes that measure full-length rows only (causal LMs) take no dynamic-padding rows.
+    private static List<BenchCase> Expand(IEnumerable<BenchShape> models, Func<BenchShape, IReadOnlyList<int>> batches,
         IReadOnlyList<bool> padding, IReadOnlyList<BenchMethod> methods) =>
         [.. from model in models
             from batch in batches(model)
             from dynamic in padding
+            where !dynamic || model.AllowsDynamicPadding
             from method in methods
             select new BenchCase(model, method, batch, dynamic)];
 }

@@ -16,7 +16,7 @@ namespace DePT.Benchmarks.Plan;
 /// <param name="FeedForwardProj">feed_forward_proj: <c>relu</c> (T5 v1.0) or <c>gated-gelu</c> (v1.1).</param>
 /// <param name="VocabSize">vocab_size.</param>
 internal sealed record ModelShape(string Name, int ModelDim, int EncoderLayers, int DecoderLayers, int Heads, int HeadDim,
-    int FeedForwardDim, string FeedForwardProj, int VocabSize)
+    int FeedForwardDim, string FeedForwardProj, int VocabSize) : BenchShape(Name, ModelDim)
 {
     /// <summary>relative_attention_num_buckets, the same for every shape.</summary>
     public const int RelativeBuckets = 32;
@@ -27,8 +27,20 @@ internal sealed record ModelShape(string Name, int ModelDim, int EncoderLayers, 
     /// <summary>Whether the feed-forward block is gated (its input projection is then 2·d_ff wide).</summary>
     public bool IsGated => FeedForwardProj.StartsWith("gated-", StringComparison.Ordinal);
 
+    /// <inheritdoc />
+    public override int InputLength => BenchPlan.InputLength;
+
+    /// <inheritdoc />
+    public override int TargetLength => BenchPlan.TargetLength;
+
+    /// <inheritdoc />
+    public override int LowRankRows => BenchPlan.InputLength;
+
+    /// <inheritdoc />
+    public override bool AllowsDynamicPadding => true;
+
     /// <summary>Parameters of the frozen model (tied embedding and LM head counted once, one relative-bias table per stack).</summary>
-    public long ParameterCount
+    public override long ParameterCount
     {
         get
         {

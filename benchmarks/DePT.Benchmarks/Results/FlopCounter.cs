@@ -7,7 +7,8 @@ namespace DePT.Benchmarks.Results;
 /// a linear layer costs 2·rows·in·out forward and the same again backward (to its input only: the weights are frozen);
 /// attention 2·2·B·H·Tq·Tk·dh forward (scores and context) and twice that backward (dQ, dK, dV); the LM head
 /// 2·B·T_dec·d·V forward and the same backward. Every layer counts the same (no special case for decoder block 0);
-/// norms, softmax, elementwise ops, the prompt input and the optimiser are not counted.
+/// norms, softmax, elementwise ops, the prompt input and the optimiser are not counted. A LLaMA step
+/// (<see cref="LlamaTrainingStep"/>) counts the same way over its one sequence of prompt + source + target rows.
 /// </summary>
 internal static class FlopCounter
 {
@@ -49,6 +50,23 @@ internal static class FlopCounter
         ArgumentNullException.ThrowIfNull(inputLengths);
         if (inputLengths.Count == 0) throw new ArgumentException("No batch lengths to average over.", nameof(inputLengths));
         return inputLengths.Average(length => TrainingStep(model, batch, promptLength + length, targetLength));
+    }
+
+    /// <summary>
+    /// FLOPs of one causal-LM forward + backward over <paramref name="length"/> rows per example: per layer q, o (d × H·dh),
+    /// k, v (d × Hkv·dh), gate and up (d × F), down (F × d); full T × T attention scores (the unfused kernels compute them
+    /// all); the LM head on every row. The same formula as peft_baseline.py's llama_training_step_flops.
+    /// </summary>
+    public static double LlamaTrainingStep(LlamaShape model, int batch, int length)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        double rows = (double)batch * length, d = model.ModelDim, inner = (double)model.Heads * model.HeadDim, kv = (double)model.KeyValueHeads * model.HeadDim;
+        double layer = 2 * Linear(rows, d, inner) + 2 * Linear(rows, d, kv) + 2 * Linear(rows, d, model.FeedForwardDim) + Linear(rows, model.FeedForwardDim, d);
+        double linear = model.Layers * layer + Linear(rows, d, model.VocabSize);
+        double attention = model.Layers * Attention(batch, model.Heads, length, length, model.HeadDim);
+        return 2 * linear + 3 * attention;
     }
 
     private static double Linear(double rows, double inFeatures, double outFeatures) => 2 * rows * inFeatures * outFeatures;

@@ -130,7 +130,7 @@ internal sealed class ResultsComparison
 
     private static int ModelOrder(string model)
     {
-        int index = ModelShapes.All.ToList().FindIndex(m => m.Name == model);
+        int index = BenchShapes.All.ToList().FindIndex(m => m.Name == model);
         return index < 0 ? int.MaxValue : index;
     }
 

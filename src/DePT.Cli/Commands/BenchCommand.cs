@@ -25,7 +25,7 @@ internal static class BenchCommand
         var dtype = SharedOptions.DType();
         var batchSize = new Option<int>("--batch-size") { Description = "rows per step", DefaultValueFactory = _ => 8 };
         var maxLength = new Option<int?>("--max-length") { Description = "s: input length (default: 256 for T5, 128 for encoders)" };
-        var targetLength = new Option<int>("--target-length") { Description = "target length (T5)", DefaultValueFactory = _ => 8 };
+        var targetLength = new Option<int>("--target-length") { Description = "target length (T5, causal LMs)", DefaultValueFactory = _ => 8 };
         var vanilla = new Option<int?>("--vanilla-length") { Description = "PT's L, and DePT's budget L·d (default: 100 for T5, 20 for encoders)" };
         var steps = new Option<int>("--steps") { Description = "timed steps per method", DefaultValueFactory = _ => 10 };
         var warmup = new Option<int>("--warmup") { Description = "untimed steps first", DefaultValueFactory = _ => 3 };
@@ -42,11 +42,12 @@ internal static class BenchCommand
             int s = r.GetValue(maxLength) ?? (encoder ? 128 : 256), length = r.GetValue(vanilla) ?? (encoder ? 20 : 100);
             int batch = r.GetValue(batchSize), timed = r.GetValue(steps), untimed = r.GetValue(warmup);
             if (batch < 1 || timed < 1 || untimed < 0) throw new ArgumentException("--batch-size and --steps must be at least 1, --warmup at least 0.");
-            var shape = PromptBudget.Decomposition(loaded.Dim, s, length);
+            int rows = loaded.LowRankRows(s, r.GetValue(targetLength));
+            var shape = PromptBudget.Decomposition(loaded.Dim, rows, length);
             var data = RandomBatch(loaded, batch, s, r.GetValue(targetLength));
             Console.WriteLine($"{loaded.Name} on {SharedOptions.Describe(backend)}: batch {batch}, s={s}; PT L={length} vs DePT m={shape.PromptLength}, r={shape.Rank} ({shape.ParameterCount:N0} vs {(long)length * loaded.Dim:N0} parameters)");
             var pt = Measure(loaded, new PromptTuning(backend, length, loaded.Dim), data, s, untimed, timed);
-            var dept = Measure(loaded, new DecomposedPrompt(backend, shape.PromptLength, loaded.Dim, s, shape.Rank, lowRankSeed: 1), data, s, untimed, timed);
+            var dept = Measure(loaded, new DecomposedPrompt(backend, shape.PromptLength, loaded.Dim, rows, shape.Rank, lowRankSeed: 1), data, s, untimed, timed);
             Console.WriteLine($"{"method",-22} {"step (median)",14} {"peak memory",14}");
             Console.WriteLine($"{$"PT L={length}",-22} {pt.Milliseconds,11:F2} ms {Memory(pt.PeakBytes),14}");
             Console.WriteLine($"{$"DePT m={shape.PromptLength} r={shape.Rank}",-22} {dept.Milliseconds,11:F2} ms {Memory(dept.PeakBytes),14}");

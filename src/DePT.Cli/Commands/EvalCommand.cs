@@ -16,7 +16,7 @@ internal static class EvalCommand
         var checkpoint = new Option<string>("--checkpoint") { Description = "a checkpoint folder of a run (best/ or last/): prompt.safetensors + prompt.json, and head.safetensors for encoders", Required = true };
         var data = new Option<string>("--data") { Description = "labelled data: .jsonl, .csv or .tsv with the same columns as training", Required = true };
         var maxLength = new Option<int?>("--max-length") { Description = "s: most input tokens (default: the DePT prompt's s, else 256 for T5 and 128 for encoders)" };
-        var targetLength = new Option<int>("--target-length") { Description = "most generated tokens (T5)", DefaultValueFactory = _ => 16 };
+        var targetLength = new Option<int>("--target-length") { Description = "most generated tokens (T5, causal LMs)", DefaultValueFactory = _ => 16 };
         var batchSize = new Option<int>("--batch-size") { Description = "rows per forward pass", DefaultValueFactory = _ => 64 };
         var skipMalformed = new Option<bool>("--skip-malformed") { Description = "skip malformed rows (reported with file and line) instead of stopping" };
         var command = new Command("eval", "Evaluate a trained prompt (and head) on a labelled data file: accuracy, F1, MCC for classes; exact match and token F1 for text.")

@@ -21,7 +21,7 @@ internal static class PredictCommand
         var input = new Option<string?>("--input") { Description = "file of inputs, one per line (plain text or JSON objects); default: stdin" };
         var output = new Option<string?>("--output") { Description = "JSON Lines output file; default: stdout" };
         var maxLength = new Option<int?>("--max-length") { Description = "s: most input tokens (default: the DePT prompt's s, else 256 for T5 and 128 for encoders)" };
-        var targetLength = new Option<int>("--target-length") { Description = "most generated tokens (T5)", DefaultValueFactory = _ => 16 };
+        var targetLength = new Option<int>("--target-length") { Description = "most generated tokens (T5, causal LMs)", DefaultValueFactory = _ => 16 };
         var batchSize = new Option<int>("--batch-size") { Description = "inputs per forward pass", DefaultValueFactory = _ => 64 };
         var command = new Command("predict", "Predict with a trained prompt (and head): reads inputs from a file or stdin, writes {\"line\", \"input\", \"prediction\"} JSON lines.")
         {

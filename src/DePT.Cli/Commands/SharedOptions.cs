@@ -11,13 +11,13 @@ internal static class SharedOptions
 {
     public static Option<string> Model(bool required = true) => new("--model")
     {
-        Description = $"a Hugging Face model folder (T5 or BERT: config.json, safetensors, tokenizer) or \"{PretrainedModel.EmbeddedMiniLm}\" for the embedded all-MiniLM-L6-v2",
+        Description = $"a Hugging Face model folder (T5, BERT, or Llama / Mistral / Qwen2: config.json, safetensors, tokenizer) or \"{PretrainedModel.EmbeddedMiniLm}\" for the embedded all-MiniLM-L6-v2",
         Required = required,
     };
 
     public static Option<string?> Device() => new("--device") { Description = "cpu or cuda (default: cuda when a device is found, else cpu)" };
 
-    public static Option<string?> DType() => new("--dtype") { Description = "weights and activations: f32 or bf16 (default: bf16 for T5 on cuda, else f32)" };
+    public static Option<string?> DType() => new("--dtype") { Description = "weights and activations: f32 or bf16 (default: bf16 for T5 and causal LMs on cuda, else f32)" };
 
     /// <summary>Opens the backend (CUDA device <paramref name="ordinal"/> when on CUDA) and loads the model; the caller disposes both (model first).</summary>
     public static (IBackend Backend, PretrainedModel Model) Open(string model, string? device, string? dtype, int ordinal = 0)

@@ -17,7 +17,7 @@ internal static class TrainCommand
         var model = SharedOptions.Model(required: false);
         var device = SharedOptions.Device();
         var dtype = SharedOptions.DType();
-        var train = new Option<string?>("--train") { Description = "training data: .jsonl, .csv or .tsv with an input column and a target (T5) or label (encoders) column" };
+        var train = new Option<string?>("--train") { Description = "training data: .jsonl, .csv or .tsv with an input column and a target (T5, causal LMs) or label (encoders) column" };
         var validation = new Option<string?>("--validation") { Description = "validation data in the same form (required)" };
         var output = new Option<string>("--out") { Description = "output folder: run.json, log.jsonl, chart.png, best/ and last/", Required = true };
         var resume = new Option<bool>("--resume") { Description = "continue the run in --out from last/ with its saved settings (give no other settings)" };
@@ -28,7 +28,7 @@ internal static class TrainCommand
         var init = new Option<string>("--init") { Description = "prompt initialisation: vocab (rows of the embedding table), text (see --init-text) or random", DefaultValueFactory = _ => "vocab" };
         var initText = new Option<string?>("--init-text") { Description = "text whose token embeddings (cycled to m rows) initialise the prompt with --init text" };
         var maxLength = new Option<int?>("--max-length") { Description = "s: most input tokens (default: 256 for T5, 128 for encoders)" };
-        var targetLength = new Option<int>("--target-length") { Description = "most target tokens (T5)", DefaultValueFactory = _ => 16 };
+        var targetLength = new Option<int>("--target-length") { Description = "most target tokens (T5, causal LMs)", DefaultValueFactory = _ => 16 };
         var steps = new Option<int>("--steps") { Description = "optimiser steps", DefaultValueFactory = _ => 1000 };
         var batchSize = new Option<int>("--batch-size") { Description = "training rows per step", DefaultValueFactory = _ => 16 };
         var evalEvery = new Option<int>("--eval-every") { Description = "steps between evaluations and checkpoints", DefaultValueFactory = _ => 100 };

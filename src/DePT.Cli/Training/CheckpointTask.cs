@@ -13,7 +13,7 @@ internal static class CheckpointTask
 {
     /// <param name="model">The model the checkpoint was trained on (checked through its identity).</param>
     /// <param name="folder">The checkpoint folder.</param>
-    /// <param name="maxLength">s for inputs; null: a DePT prompt's s, else 256 for T5 and 128 for encoders.</param>
+    /// <param name="maxLength">s for inputs; null: what a DePT prompt's rows of A allow, else 256 for T5 and causal LMs and 128 for encoders.</param>
     /// <param name="targetLength">Most generated tokens (T5).</param>
     /// <param name="labelWordsFrom">For T5: examples whose few distinct targets become label words; null for free text.</param>
     public static TaskSetup Open(PretrainedModel model, string folder, int? maxLength, int targetLength, IReadOnlyList<Example>? labelWordsFrom)
@@ -34,11 +34,12 @@ internal static class CheckpointTask
             }
             else
             {
-                if (prompt is null) throw new FileNotFoundException($"'{full}' has no {T5PromptTask.PromptFileName}; a T5 checkpoint is its prompt.", promptPath);
+                if (prompt is null) throw new FileNotFoundException($"'{full}' has no {T5PromptTask.PromptFileName}; a T5 or causal-LM checkpoint is its prompt.", promptPath);
                 var words = labelWordsFrom?.Select(e => e.Target!).Distinct().Order(StringComparer.Ordinal).ToList();
                 labels = words is { Count: >= 2 and <= TaskSetup.MaxLabelWords } ? new LabelSet(words) : null;
             }
-            int s = maxLength ?? (prompt as DecomposedPrompt)?.MaxLength ?? (model.Encoder is not null ? 128 : 256);
+            int s = maxLength
+                ?? (prompt is DecomposedPrompt dept ? model.InputLengthFor(dept.MaxLength, targetLength) : model.Encoder is not null ? 128 : 256);
             var setup = TaskSetup.Create(model, prompt, labels, s, targetLength, new AdamWSettings(), headLearningRate: 1e-3f, dropout: false, seed: 0);
             prompt = null;   // the setup owns it now
             setup.Task.LoadParameters(full);

@@ -10,17 +10,18 @@ namespace DePT.Cli.Training;
 
 /// <summary>
 /// Builds the training task for a loaded model: a <see cref="ClassificationTask"/> (prompt + head on a BERT-style
-/// encoder, label-column data) or a <see cref="T5PromptTask"/> (text-to-text). Owns what it creates.
+/// encoder, label-column data), a <see cref="T5PromptTask"/> or a <see cref="CausalLmPromptTask"/> (text-to-text). Owns
+/// what it creates.
 /// </summary>
 internal sealed class TaskSetup : IDisposable
 {
-    /// <summary>Distinct training targets up to this many make a T5 task a classification over label words.</summary>
+    /// <summary>Distinct training targets up to this many make a text-to-text task a classification over label words.</summary>
     public const int MaxLabelWords = 20;
 
     private readonly List<IDisposable> _owned = [];
 
     private PromptClassifier? _classifier;
-    private T5PromptTask? _t5Task;
+    private ITextGenerationTask? _generationTask;
     private ITextTokenizer? _tokenizer;
     private int _maxLength;
 
@@ -59,6 +60,14 @@ internal sealed class TaskSetup : IDisposable
                 task = new ClassificationTask(classifier, new ExampleBatcher(model.Tokenizer, maxLength, model.Tokenizer.MinimumLength, labels), labels, model.Identity);
                 createdClassifier = classifier;
             }
+            else if (model.CausalLm is { } causalLm)
+            {
+                if (prompt is null) throw new ArgumentException("a causal LM trains a prompt: choose --method pt or dept.");
+                var causalTask = new CausalLmPromptTask(causalLm, prompt, model.Tokenizer, new ExampleBatcher(model.Tokenizer, maxLength, targetLength), model.Identity, optimizer,
+                    labels);
+                owned.Add(causalTask);
+                task = causalTask;
+            }
             else
             {
                 if (prompt is null) throw new ArgumentException("T5 trains a prompt: choose --method pt or dept.");
@@ -67,7 +76,7 @@ internal sealed class TaskSetup : IDisposable
                 owned.Add(t5Task);
                 task = t5Task;
             }
-            var setup = new TaskSetup(task) { Labels = labels, _classifier = createdClassifier, _t5Task = task as T5PromptTask, _tokenizer = model.Tokenizer, _maxLength = maxLength };
+            var setup = new TaskSetup(task) { Labels = labels, _classifier = createdClassifier, _generationTask = task as ITextGenerationTask, _tokenizer = model.Tokenizer, _maxLength = maxLength };
             setup._owned.AddRange(owned);
             return setup;
         }
@@ -78,7 +87,7 @@ internal sealed class TaskSetup : IDisposable
         }
     }
 
-    /// <summary>The label set of an encoder task: the training labels in ordinal order; for T5, the distinct targets when there are few, else null.</summary>
+    /// <summary>The label set of an encoder task: the training labels in ordinal order; for text-to-text, the distinct targets when there are few, else null.</summary>
     public static LabelSet? LabelsOf(PretrainedModel model, IReadOnlyList<Example> train)
     {
         if (model.Encoder is not null) return new LabelSet(train.Select(e => e.Label!).Distinct().Order(StringComparer.Ordinal));
@@ -86,12 +95,12 @@ internal sealed class TaskSetup : IDisposable
         return words.Count is >= 2 and <= MaxLabelWords ? new LabelSet(words) : null;
     }
 
-    /// <summary>The prediction for each text: a label name (encoders) or the generated text (T5), <paramref name="batchSize"/> texts per pass.</summary>
+    /// <summary>The prediction for each text: a label name (encoders) or the generated text (T5, causal LMs), <paramref name="batchSize"/> texts per pass.</summary>
     public string[] Predict(IReadOnlyList<string> texts, int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (_t5Task is not null)
-            return _t5Task.Generate(texts.Select((t, i) => new Example(t, "", null, "input", i + 1)).ToList(), batchSize);
+        if (_generationTask is not null)
+            return _generationTask.Generate(texts.Select((t, i) => new Example(t, "", null, "input", i + 1)).ToList(), batchSize);
         var predictions = new string[texts.Count];
         for (int start = 0; start < texts.Count; start += batchSize)
         {

@@ -105,19 +105,20 @@ internal static class TrainRun
         switch (s.Method)
         {
             case "head":
-                if (model.T5 is not null) throw new ArgumentException("--method head trains a classification head, which only encoders have; use pt or dept for T5.");
+                if (model.Encoder is null) throw new ArgumentException("--method head trains a classification head, which only encoders have; use pt or dept for T5 and causal LMs.");
                 return null;
             case "pt":
                 prompt = new PromptTuning(model.Backend, s.VanillaLength, d);
                 break;
             default:
+                int rows = model.LowRankRows(s.MaxLength, s.TargetLength);
                 var (m, r) = (s.PromptLength, s.Rank) switch
                 {
                     (int pm, int pr) => (pm, pr),
-                    (null, null) => PromptBudget.Decomposition(d, s.MaxLength, s.VanillaLength) is var o ? (o.PromptLength, o.Rank) : default,
+                    (null, null) => PromptBudget.Decomposition(d, rows, s.VanillaLength) is var o ? (o.PromptLength, o.Rank) : default,
                     _ => throw new ArgumentException("give both --prompt-length and --rank, or neither (then they follow from --vanilla-length's budget)."),
                 };
-                prompt = new DecomposedPrompt(model.Backend, m, d, s.MaxLength, r, lowRankSeed: (ulong)s.Seed + 1);
+                prompt = new DecomposedPrompt(model.Backend, m, d, rows, r, lowRankSeed: (ulong)s.Seed + 1);
                 break;
         }
         try
@@ -151,7 +152,7 @@ internal static class TrainRun
         "head" => "head only",
         "pt" => $"vanilla PT, L={s.VanillaLength} ({(long)s.VanillaLength * model.Dim:N0} prompt parameters)",
         _ => s.PromptLength is int m && s.Rank is int r
-            ? $"DePT m={m}, r={r}, s={s.MaxLength} ({PromptBudget.ParameterCount(m, r, model.Dim, s.MaxLength):N0} prompt parameters)"
-            : $"DePT at the budget of PT L={s.VanillaLength}, s={s.MaxLength}",
+            ? $"DePT m={m}, r={r}, s={model.LowRankRows(s.MaxLength, s.TargetLength)} ({PromptBudget.ParameterCount(m, r, model.Dim, model.LowRankRows(s.MaxLength, s.TargetLength)):N0} prompt parameters)"
+            : $"DePT at the budget of PT L={s.VanillaLength}, s={model.LowRankRows(s.MaxLength, s.TargetLength)}",
     };
 }

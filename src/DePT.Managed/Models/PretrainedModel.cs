@@ -3,6 +3,7 @@ using DePT.Backends;
 using DePT.Checkpoints;
 using DePT.IO;
 using DePT.Models.Bert;
+using DePT.Models.Llama;
 using DePT.Models.MiniLm;
 using DePT.Models.T5;
 using DePT.Tensors;
@@ -11,20 +12,22 @@ using DePT.Tokenizers;
 namespace DePT.Models;
 
 /// <summary>
-/// A frozen model with its tokenizer and identity, loaded from a Hugging Face folder (T5 or BERT) or the embedded
-/// all-MiniLM-L6-v2 (<see cref="EmbeddedMiniLm"/>): what the CLI and an application need to train, evaluate or serve
-/// prompts. T5 is text-to-text (<see cref="T5"/>); BERT-style encoders classify with a head (<see cref="Encoder"/>).
+/// A frozen model with its tokenizer and identity, loaded from a Hugging Face folder (T5, BERT, or a LLaMA-family causal
+/// LM) or the embedded all-MiniLM-L6-v2 (<see cref="EmbeddedMiniLm"/>): what the CLI and an application need to train,
+/// evaluate or serve prompts. T5 (<see cref="T5"/>) and causal LMs (<see cref="CausalLm"/>) answer in text; BERT-style
+/// encoders classify with a head (<see cref="Encoder"/>).
 /// </summary>
 public sealed class PretrainedModel : IDisposable
 {
     /// <summary>The name that selects the embedded all-MiniLM-L6-v2 instead of a folder.</summary>
     public const string EmbeddedMiniLm = "minilm";
 
-    private PretrainedModel(string name, T5Model? t5, BertModel? encoder, ITextTokenizer tokenizer, ModelIdentity identity)
+    private PretrainedModel(string name, T5Model? t5, BertModel? encoder, LlamaModel? causalLm, ITextTokenizer tokenizer, ModelIdentity identity)
     {
         Name = name;
         T5 = t5;
         Encoder = encoder;
+        CausalLm = causalLm;
         Tokenizer = tokenizer;
         Identity = identity;
     }
@@ -32,11 +35,14 @@ public sealed class PretrainedModel : IDisposable
     /// <summary>The folder or <see cref="EmbeddedMiniLm"/>.</summary>
     public string Name { get; }
 
-    /// <summary>The T5 model, or null for an encoder.</summary>
+    /// <summary>The T5 model, or null for another family.</summary>
     public T5Model? T5 { get; }
 
-    /// <summary>The BERT-style encoder, or null for T5.</summary>
+    /// <summary>The BERT-style encoder, or null for another family.</summary>
     public BertModel? Encoder { get; }
+
+    /// <summary>The LLaMA-family causal LM (Llama, Mistral, Qwen2), or null for another family.</summary>
+    public LlamaModel? CausalLm { get; }
 
     /// <summary>The model's tokenizer.</summary>
     public ITextTokenizer Tokenizer { get; }
@@ -45,17 +51,26 @@ public sealed class PretrainedModel : IDisposable
     public ModelIdentity Identity { get; }
 
     /// <summary>d.</summary>
-    public int Dim => T5?.Config.ModelDim ?? Encoder!.Config.HiddenSize;
+    public int Dim => T5?.Config.ModelDim ?? CausalLm?.Config.HiddenSize ?? Encoder!.Config.HiddenSize;
 
     /// <summary>The frozen word-embedding table (V, d).</summary>
-    public Tensor WordEmbeddings => T5?.Weights.Shared ?? Encoder!.Embeddings;
+    public Tensor WordEmbeddings => T5?.Weights.Shared ?? CausalLm?.Embeddings ?? Encoder!.Embeddings;
 
     /// <summary>The backend the model lives on.</summary>
-    public IBackend Backend => T5?.Backend ?? Encoder!.Backend;
+    public IBackend Backend => T5?.Backend ?? CausalLm?.Backend ?? Encoder!.Backend;
+
+    /// <summary>
+    /// Rows of a DePT prompt's A for inputs of up to <paramref name="maxInputLength"/> tokens: the input (T5, encoders),
+    /// or, for a causal LM, which reads its answer too, the input, <paramref name="targetLength"/> target tokens and the end token.
+    /// </summary>
+    public int LowRankRows(int maxInputLength, int targetLength) => CausalLm is null ? maxInputLength : maxInputLength + targetLength + 1;
+
+    /// <summary>The most input tokens a DePT prompt with <paramref name="lowRankRows"/> rows of A takes: the inverse of <see cref="LowRankRows"/>.</summary>
+    public int InputLengthFor(int lowRankRows, int targetLength) => CausalLm is null ? lowRankRows : lowRankRows - targetLength - 1;
 
     /// <summary>Loads <paramref name="nameOrFolder"/> onto <paramref name="backend"/> with weights in <paramref name="dtype"/>.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    /// <exception cref="NotSupportedException">The folder's model_type is neither T5 nor BERT.</exception>
+    /// <exception cref="NotSupportedException">The folder's model_type is not one the runtime loads.</exception>
     public static PretrainedModel Load(string nameOrFolder, IBackend backend, DType dtype)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrFolder);
@@ -72,12 +87,17 @@ public sealed class PretrainedModel : IDisposable
             case T5Config t5:
             {
                 var identity = IdentityOf(weights, t5.ModelType, t5.NumLayers, t5.ModelDim, "shared.weight", "encoder.embed_tokens.weight");
-                return new PretrainedModel(folder, T5Model.Load(backend, folder, dtype), null, tokenizer, identity);
+                return new PretrainedModel(folder, T5Model.Load(backend, folder, dtype), null, null, tokenizer, identity);
             }
             case BertConfig bert:
             {
                 var identity = IdentityOf(weights, bert.ModelType, bert.NumHiddenLayers, bert.HiddenSize, "embeddings.word_embeddings.weight", "bert.embeddings.word_embeddings.weight");
-                return new PretrainedModel(folder, null, BertModel.Load(backend, folder, dtype), tokenizer, identity);
+                return new PretrainedModel(folder, null, BertModel.Load(backend, folder, dtype), null, tokenizer, identity);
+            }
+            case LlamaConfig llama:
+            {
+                var identity = IdentityOf(weights, llama.ModelType, llama.NumLayers, llama.HiddenSize, "model.embed_tokens.weight");
+                return new PretrainedModel(folder, null, null, LlamaModel.Load(backend, folder, dtype), tokenizer, identity);
             }
             default:
                 throw new NotSupportedException($"'{folder}': model_type \"{config.ModelType}\" is not supported here; supported: {string.Join(", ", ModelConfig.SupportedModelTypes)}.");
@@ -89,6 +109,7 @@ public sealed class PretrainedModel : IDisposable
     {
         T5?.Dispose();
         Encoder?.Dispose();
+        CausalLm?.Dispose();
     }
 
     private static PretrainedModel LoadMiniLm(IBackend backend, DType dtype)
@@ -103,7 +124,7 @@ public sealed class PretrainedModel : IDisposable
         var encoder = BertModel.FromMiniLm(backend, weights, dtype);
         var identity = ModelIdentity.FromEmbeddingBytes("bert", embeddings.Shape[1], embeddings.Shape[0], encoder.Config.NumHiddenLayers,
             MemoryMarshal.AsBytes(embeddings.Data.AsSpan()));
-        return new PretrainedModel(EmbeddedMiniLm, null, encoder, tokenizer, identity);
+        return new PretrainedModel(EmbeddedMiniLm, null, encoder, null, tokenizer, identity);
     }
 
     private static ModelIdentity IdentityOf(ModelWeights weights, string modelType, int layers, int dim, params string[] embeddingNames)

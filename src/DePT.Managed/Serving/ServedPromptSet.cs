@@ -84,9 +84,10 @@ internal sealed class ServedPromptSet : IDisposable
 
     /// <summary>
     /// Splits a request into one batch per prompt length, in order of first appearance; each text is tokenized with
-    /// its prompt's token limit. Every name is checked before any work is done.
+    /// its prompt's token limit and padded on the right, or with <paramref name="leftPadded"/> on the left (a causal LM
+    /// generates after every row's last token). Every name is checked before any work is done.
     /// </summary>
-    public List<GroupBatch> Plan(IReadOnlyList<(string PromptName, string Text)> requests, ITextTokenizer tokenizer)
+    public List<GroupBatch> Plan(IReadOnlyList<(string PromptName, string Text)> requests, ITextTokenizer tokenizer, bool leftPadded = false)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var prompts = new ServedPrompt[requests.Count];
@@ -118,13 +119,19 @@ internal sealed class ServedPromptSet : IDisposable
                 slots[k] = slotOf[prompt.Name];
             }
             int length = Math.Max(1, rows.Max(r => r.Length));
-            batches.Add(new GroupBatch(group, [.. indices], slots, TokenBatchBuilder.RightPadded(rows, length, tokenizer.PaddingTokenId)));
+            var tokens = leftPadded
+                ? TokenBatchBuilder.LeftPadded(rows, length, tokenizer.PaddingTokenId)
+                : TokenBatchBuilder.RightPadded(rows, length, tokenizer.PaddingTokenId);
+            batches.Add(new GroupBatch(group, [.. indices], slots, tokens));
         }
         return batches;
     }
 
-    /// <summary>The fused DePT input (B, m+L, d) in <paramref name="dtype"/>: one pass, each row with its own prompt and Δ.</summary>
-    public Tensor Embed(GroupBatch batch, Tensor embeddings, DType dtype)
+    /// <summary>
+    /// The fused DePT input (B, m+L, d) in <paramref name="dtype"/>: one pass, each row with its own prompt and Δ, Δ's
+    /// rows aligned to each example's first real token by <paramref name="rowOffsets"/> (B) when the batch is left-padded.
+    /// </summary>
+    public Tensor Embed(GroupBatch batch, Tensor embeddings, DType dtype, Tensor? rowOffsets = null)
     {
         var tokens = batch.Tokens;
         using var tokenIds = Backend.UploadInt32(tokens.InputIds, tokens.BatchSize, tokens.SequenceLength);
@@ -132,7 +139,7 @@ internal sealed class ServedPromptSet : IDisposable
         var output = Backend.Allocate(dtype, tokens.BatchSize, batch.PromptLength + tokens.SequenceLength, Dim);
         try
         {
-            Backend.PromptInputForward(output, tokenIds, embeddings, batch.Group.Parameters, promptIndex, 1f);
+            Backend.PromptInputForward(output, tokenIds, embeddings, batch.Group.Parameters, promptIndex, 1f, rowOffsets);
             return output;
         }
         catch

@@ -84,6 +84,36 @@ internal sealed class TinyLlamaFolder : IDisposable
         return folder;
     }
 
+    /// <summary>
+    /// Adds a byte-level BPE tokenizer.json of single letters (ids 0..25 for a..z, 26 for the space mark Ġ, no merges),
+    /// &lt;|begin_of_text|&gt; 27 put first by the post-processor and &lt;|end_of_text|&gt; 28 as the end token, with a
+    /// tokenizer_config.json naming it; the config's vocabulary must reach 29 and its eos should be 28.
+    /// </summary>
+    public void AddLetterTokenizer()
+    {
+        var vocabulary = new JsonObject();
+        for (char c = 'a'; c <= 'z'; c++) vocabulary[c.ToString()] = c - 'a';
+        vocabulary["Ġ"] = 26;
+        var json = new JsonObject
+        {
+            ["added_tokens"] = new JsonArray(
+                new JsonObject { ["id"] = 27, ["content"] = "<|begin_of_text|>", ["special"] = true },
+                new JsonObject { ["id"] = 28, ["content"] = "<|end_of_text|>", ["special"] = true }),
+            ["pre_tokenizer"] = new JsonObject { ["type"] = "ByteLevel", ["add_prefix_space"] = false, ["use_regex"] = true },
+            ["post_processor"] = new JsonObject
+            {
+                ["type"] = "TemplateProcessing",
+                ["single"] = new JsonArray(
+                    new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = "<|begin_of_text|>", ["type_id"] = 0 } },
+                    new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } }),
+            },
+            ["decoder"] = new JsonObject { ["type"] = "ByteLevel" },
+            ["model"] = new JsonObject { ["type"] = "BPE", ["vocab"] = vocabulary, ["merges"] = new JsonArray() },
+        };
+        File.WriteAllText(_folder.File("tokenizer.json"), json.ToJsonString());
+        File.WriteAllText(_folder.File("tokenizer_config.json"), """{"eos_token": "<|end_of_text|>"}""");
+    }
+
     public void Dispose() => _folder.Dispose();
 
     private static float[] Draw(Random random, string name, int[] shape)

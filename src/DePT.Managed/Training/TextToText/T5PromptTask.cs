@@ -20,7 +20,7 @@ namespace DePT.Training.TextToText;
 /// Dropout follows the config's <c>dropout_rate</c>, seeded per step like <see cref="Classification.PromptClassifier"/>.
 /// Saved as <see cref="PromptFileName"/>. The task owns its optimiser; the model and prompt stay the caller's.
 /// </remarks>
-public sealed class T5PromptTask : ITrainingTask, IDisposable
+public sealed class T5PromptTask : ITextGenerationTask, IDisposable
 {
     /// <summary>The prompt's file name inside a checkpoint folder.</summary>
     public const string PromptFileName = "prompt.safetensors";
@@ -67,13 +67,7 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
         _dropout = dropout;
         _dropoutSeed = dropoutSeed;
         _optimizer = new AdamW(model.Backend, prompt.OptimizerGroups(optimizer), optimizer);
-        var metrics = new List<MetricKind> { MetricKind.ExactMatch, MetricKind.TokenF1 };
-        if (labelWords is not null)
-        {
-            metrics.AddRange([MetricKind.Accuracy, MetricKind.MacroF1, MetricKind.MatthewsCorrelation]);
-            if (labelWords.Count == 2) metrics.Add(MetricKind.BinaryF1);
-        }
-        Metrics = metrics;
+        Metrics = GenerationScores.Kinds(labelWords);
     }
 
     /// <inheritdoc />
@@ -120,31 +114,11 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
     }
 
     /// <inheritdoc />
-    public IReadOnlyDictionary<MetricKind, double> Evaluate(IReadOnlyList<Example> examples, int batchSize)
-    {
-        string[] generated = Generate(examples, batchSize);
-        string[] gold = examples.Select((e, i) => e.Target ?? throw new ArgumentException($"{e.SourceFile}:{e.LineNumber}: the row has no target text.", nameof(examples))).ToArray();
-        var metrics = new Dictionary<MetricKind, double>
-        {
-            [MetricKind.ExactMatch] = TextMetrics.ExactMatch(generated, gold),
-            [MetricKind.TokenF1] = TextMetrics.TokenF1(generated, gold),
-        };
-        if (_labelWords is { } words)
-        {
-            // a generation that is no label word is its own class (index C): wrong for every row, and not averaged into macro F1
-            int[] predicted = generated.Select(text => ClassOf(words, text) ?? words.Count).ToArray();
-            int[] expected = examples.Select(e => ClassOf(words, e.Target!)
-                ?? throw new ArgumentException($"{e.SourceFile}:{e.LineNumber}: the target \"{e.Target}\" is none of the label words ({string.Join(", ", words.Labels)}).", nameof(examples))).ToArray();
-            metrics[MetricKind.Accuracy] = ClassificationMetrics.Accuracy(predicted, expected);
-            metrics[MetricKind.MacroF1] = Enumerable.Range(0, words.Count).Average(c => ClassificationMetrics.BinaryF1(predicted, expected, c));
-            metrics[MetricKind.MatthewsCorrelation] = ClassificationMetrics.MatthewsCorrelation(predicted, expected, words.Count + 1);
-            if (words.Count == 2) metrics[MetricKind.BinaryF1] = ClassificationMetrics.BinaryF1(predicted, expected);
-        }
-        return metrics;
-    }
+    public IReadOnlyDictionary<MetricKind, double> Evaluate(IReadOnlyList<Example> examples, int batchSize) =>
+        GenerationScores.Score(Generate(examples, batchSize), examples, _labelWords);
 
     /// <summary>Greedy generations (up to the batcher's target length) for every example, decoded, in order.</summary>
-    /// <exception cref="ArgumentException">There are no examples.</exception>
+    /// <inheritdoc cref="ITextGenerationTask.Generate" path="/exception"/>
     public string[] Generate(IReadOnlyList<Example> examples, int batchSize)
     {
         ArgumentNullException.ThrowIfNull(examples);
@@ -177,14 +151,6 @@ public sealed class T5PromptTask : ITrainingTask, IDisposable
 
     /// <summary>Frees the optimiser's state.</summary>
     public void Dispose() => _optimizer.Dispose();
-
-    private static int? ClassOf(LabelSet words, string text)
-    {
-        string normalized = TextMetrics.Normalize(text);
-        for (int i = 0; i < words.Count; i++)
-            if (TextMetrics.Normalize(words.Labels[i]) == normalized) return i;
-        return null;
-    }
 
     private Tensors.Tensor Embed(TokenBatch inputs)
     {
