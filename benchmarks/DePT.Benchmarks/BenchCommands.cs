@@ -60,8 +60,34 @@ internal static class BenchCommands
             return new GpuHarness(plan, folder, result.GetValue(commit), baseline, result.GetValue(device)).Run();
         });
         root.Subcommands.Add(CreateMerge());
+        root.Subcommands.Add(CreateAttention());
         root.Subcommands.Add(ScalingCommand.Create());
         return root;
+    }
+
+    private static Command CreateAttention()
+    {
+        var device = new Option<int>("--device") { Description = "CUDA device ordinal.", DefaultValueFactory = _ => 0 };
+        var batch = new Option<int>("--batch") { Description = "Examples.", DefaultValueFactory = _ => 32 };
+        var heads = new Option<int>("--heads") { Description = "Heads.", DefaultValueFactory = _ => 12 };
+        var headDim = new Option<int>("--head-dim") { Description = "Head width (32, 64 or 128 for the fused kernels).", DefaultValueFactory = _ => 64 };
+        var lengths = new Option<int[]>("--lengths") { Description = "Sequence lengths.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [316, 2048] };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per row.", DefaultValueFactory = _ => 20 };
+        var output = new Option<string?>("--out") { Description = "JSON file for the rows." };
+        var command = new Command("attention", "Our attention op, fused against unfused (bf16, T5 relative bias, key mask): forward and forward+backward time, TFLOP/s and the pool's peak memory.");
+        foreach (var option in new Option[] { batch, heads, headDim, lengths, runs, output, device })
+            command.Options.Add(option);
+        command.SetAction(result =>
+        {
+            int[] ls = result.GetValue(lengths) ?? [];
+            if (result.GetValue(batch) < 1 || result.GetValue(heads) < 1 || result.GetValue(headDim) < 1 || result.GetValue(runs) < 1 || ls.Length == 0 || ls.Any(l => l < 1))
+            {
+                Console.Error.WriteLine("error: --batch, --heads, --head-dim, --runs and every --lengths value must be positive.");
+                return 1;
+            }
+            return AttentionBench.Run(result.GetValue(batch), result.GetValue(heads), result.GetValue(headDim), ls, result.GetValue(runs), result.GetValue(output), result.GetValue(device));
+        });
+        return command;
     }
 
     private static Command CreateMerge()

@@ -1,14 +1,16 @@
 /*
 Runs the kernel library's device code on the CPU, for machines without a GPU: force-included (-include)
 before the library headers (src/DePT.Kernels) when they are compiled as ordinary C++ (g++ -std=c++20). It defines the
-CUDA qualifiers away, provides uint4/float4, the bit casts, atomicCAS, __syncthreads and __shfl_xor_sync,
+CUDA qualifiers away, provides uint4/float4/float2, the bit casts, atomicCAS, float atomicAdd, __syncthreads,
+__shfl_xor_sync and __shfl_sync,
 and a launcher that executes a grid block by block:
   - kernels without __syncthreads/shuffles run their threads one after another (fast);
   - kernels with them run each block's threads as real threads meeting at a std::barrier, so barriers
     and shuffles (a block-wide exchange between two barriers) behave as on the device, provided every
     thread of the block reaches them, which the device requires too.
 __shared__ becomes static storage, correct because one block runs at a time. Defines __CUDACC_RTC__ so
-the host-only nvcc launchers are skipped, as under NVRTC. Build with -fno-strict-aliasing.
+the host-only nvcc launchers are skipped, as under NVRTC, and DEPT_CPU_EMULATION, so that attention.cuh does its
+bf16 mma by warp shuffles (the form its fp32 path uses) instead of inline PTX. Build with -fno-strict-aliasing.
 */
 #pragma once
 
@@ -21,6 +23,7 @@ the host-only nvcc launchers are skipped, as under NVRTC. Build with -fno-strict
 #include <vector>
 
 #define __CUDACC_RTC__ 1
+#define DEPT_CPU_EMULATION 1
 #define __global__
 #define __device__
 #define __host__
@@ -30,6 +33,7 @@ the host-only nvcc launchers are skipped, as under NVRTC. Build with -fno-strict
 
 struct alignas(16) uint4 { unsigned int x, y, z, w; };
 struct alignas(16) float4 { float x, y, z, w; };
+struct alignas(8) float2 { float x, y; };
 struct uint3 { unsigned int x, y, z; };
 struct dim3 { unsigned int x = 1, y = 1, z = 1; };
 
@@ -61,6 +65,11 @@ inline int atomicCAS(int* p, int compare, int value)
     return compare;   // the old value, as on the device
 }
 
+inline float atomicAdd(float* p, float v)
+{
+    return std::atomic_ref<float>(*p).fetch_add(v);
+}
+
 inline void __syncthreads()
 {
     if (emu::blockBarrier == nullptr) {
@@ -80,6 +89,20 @@ inline float __shfl_xor_sync(unsigned int, float v, int laneMask)
     emu::shuffleSlots[me] = v;
     emu::blockBarrier->arrive_and_wait();
     const float other = emu::shuffleSlots[(me & ~31u) | ((me & 31u) ^ static_cast<unsigned int>(laneMask))];
+    emu::blockBarrier->arrive_and_wait();
+    return other;
+}
+
+inline float __shfl_sync(unsigned int, float v, int srcLane)
+{
+    if (emu::blockBarrier == nullptr) {
+        std::fprintf(stderr, "emulation: __shfl_sync in a kernel launched as barrier-free\n");
+        std::abort();
+    }
+    const unsigned int me = threadIdx.x;
+    emu::shuffleSlots[me] = v;
+    emu::blockBarrier->arrive_and_wait();
+    const float other = emu::shuffleSlots[(me & ~31u) | (static_cast<unsigned int>(srcLane) & 31u)];
     emu::blockBarrier->arrive_and_wait();
     return other;
 }

@@ -116,24 +116,6 @@ extern "C" __global__ void __launch_bounds__(256) embedding_add_positions(const 
     }
 }
 
-__device__ __forceinline__ int ops_t5_bucket(int rel, bool bidirectional, int buckets, float logRatio)
-{
-    int n = buckets, bucket = 0;
-    if (bidirectional) {
-        n /= 2;
-        if (rel > 0) bucket = n;
-        rel = rel < 0 ? -rel : rel;
-    } else {
-        rel = rel < 0 ? -rel : 0;
-    }
-    const int maxExact = n / 2;
-    if (rel < maxExact) return bucket + rel;
-    const float quotient = static_cast<float>(rel) / static_cast<float>(maxExact);
-    const float lg = static_cast<float>(log(static_cast<double>(quotient)));
-    const int large = maxExact + static_cast<int>(lg / logRatio * static_cast<float>(n - maxExact));
-    return bucket + ops_min(large, n - 1);
-}
-
 extern "C" __global__ void __launch_bounds__(256) relative_position_bias(const RelativeBiasArgs a)
 {
     const long long pairs = static_cast<long long>(a.queryLen) * a.keyLen;

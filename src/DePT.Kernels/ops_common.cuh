@@ -169,6 +169,28 @@ __device__ __forceinline__ float ops_block_max(float v)
 }
 
 // ---------------------------------------------------------------------------------------------------
+// T5's relative position bucket (embedding.cuh's comment gives the rule and why the log is taken in double);
+// shared by relative_position_bias and the fused attention kernels, which compute the bias themselves
+
+__device__ __forceinline__ int ops_t5_bucket(int rel, bool bidirectional, int buckets, float logRatio)
+{
+    int n = buckets, bucket = 0;
+    if (bidirectional) {
+        n /= 2;
+        if (rel > 0) bucket = n;
+        rel = rel < 0 ? -rel : rel;
+    } else {
+        rel = rel < 0 ? -rel : 0;
+    }
+    const int maxExact = n / 2;
+    if (rel < maxExact) return bucket + rel;
+    const float quotient = static_cast<float>(rel) / static_cast<float>(maxExact);
+    const float lg = static_cast<float>(log(static_cast<double>(quotient)));
+    const int large = maxExact + static_cast<int>(lg / logRatio * static_cast<float>(n - maxExact));
+    return bucket + ops_min(large, n - 1);
+}
+
+// ---------------------------------------------------------------------------------------------------
 // error word
 
 __device__ __forceinline__ void ops_report_error(int* errorWord, int code, int value, int position, int limit)

@@ -97,10 +97,11 @@ public partial interface IBackend
     /// Multi-head attention: output (B, Tq, H·dh) = softmax(scale·Q·Kᵀ + bias + masks)·V per head, with query
     /// (B, Tq, H·dh) and key, value (B, Tcap, H·dh) of which the first <see cref="AttentionOptions.KeyLength"/>
     /// rows are used (a KV cache); with grouped-query attention key and value are (B, Tcap, Hkv·dh)
-    /// (<see cref="AttentionOptions.KeyValueHeads"/>). keyMask (B, Tk) I32: 0 masks a key. Fully masked rows give zeros, never NaN.
+    /// (<see cref="AttentionOptions.KeyValueHeads"/>). keyMask (B, Tk or Tcap) I32: 0 masks a key. The bias is dense or T5's
+    /// relative table (<see cref="Backends.PositionBias"/>; frozen, no gradient). Fully masked rows give zeros, never NaN.
     /// Returns what the backward needs.
     /// </summary>
-    AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, Tensor? positionBias, AttentionOptions options);
+    AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options);
 
     /// <summary>Gradients of <see cref="Attention"/> for its query, key and value (assigned).</summary>
     void AttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state);

@@ -185,19 +185,26 @@ internal static class OpChecks
     /// <summary>T5's relative position bias: bias (H, Tq, Tk) F32, table (buckets, H).</summary>
     public static (int Heads, int QueryLen, int KeyLen, int Buckets) RelativePositionBias(string op, Device device, Tensor bias, Tensor table, int queryOffset, bool bidirectional, int maxDistance)
     {
-        Float(op, "table", table, device);
-        Rank(op, "table", table, 2);
-        int buckets = table.Dim(0), heads = table.Dim(1);
+        var (buckets, heads) = RelativeBiasTable(op, device, table, bidirectional, maxDistance);
         Require(op, "bias", bias, device, F32Only);
         Rank(op, "bias", bias, 3);
         if (bias.Dim(0) != heads) throw new ArgumentException($"{op}: bias is {bias.ShapeText}, expected (H={heads}, Tq, Tk) for table {table.ShapeText} (buckets, H).");
         ArgumentOutOfRangeException.ThrowIfNegative(queryOffset);
+        return (heads, bias.Dim(1), bias.Dim(2), buckets);
+    }
+
+    /// <summary>A T5 relative bias table (buckets, H) and its bucket parameters.</summary>
+    public static (int Buckets, int Heads) RelativeBiasTable(string op, Device device, Tensor table, bool bidirectional, int maxDistance)
+    {
+        Float(op, "table", table, device);
+        Rank(op, "table", table, 2);
+        int buckets = table.Dim(0), heads = table.Dim(1);
         int perDirection = bidirectional ? buckets / 2 : buckets;
         if (perDirection < 2)
             throw new ArgumentException($"{op}: table {table.ShapeText} has {buckets} buckets; {(bidirectional ? "bidirectional buckets need at least 4" : "causal buckets need at least 2")}.");
         if (maxDistance <= perDirection / 2)
             throw new ArgumentOutOfRangeException(nameof(maxDistance), maxDistance, $"{op}: the maximum distance must exceed the {perDirection / 2} exact buckets.");
-        return (heads, bias.Dim(1), bias.Dim(2), buckets);
+        return (buckets, heads);
     }
 
     /// <summary>Rotary embeddings: output and input (B, T, H·dh) alike, positions (B, T) I32, inverse frequencies (dh/2) F32; returns (B, T, dh).</summary>
@@ -218,7 +225,7 @@ internal static class OpChecks
         return (b, t, width / heads);
     }
 
-    public static AttentionSizes Attention(string op, Device device, Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, Tensor? positionBias, AttentionOptions options, string outputName = "output")
+    public static AttentionSizes Attention(string op, Device device, Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options, string outputName = "output")
     {
         Float(op, "query", query, device);
         Rank(op, "query", query, 3);
@@ -252,13 +259,19 @@ internal static class OpChecks
             if (keyMask.Dim(0) != b || (maskStride != tk && maskStride != capacity))
                 throw new ArgumentException($"{op}: keyMask is {keyMask.ShapeText}, expected (B={b}, Tk={tk}) or (B={b}, Tcap={capacity}).");
         }
-        if (positionBias is not null)
+        if (positionBias?.Dense is { } dense)
         {
-            Require(op, "positionBias", positionBias, device, F32Only);
-            Rank(op, "positionBias", positionBias, 3);
-            biasStride = positionBias.Dim(2);
-            if (positionBias.Dim(0) != options.Heads || positionBias.Dim(1) != tq || (biasStride != tk && biasStride != capacity))
-                throw new ArgumentException($"{op}: positionBias is {positionBias.ShapeText}, expected (H={options.Heads}, Tq={tq}, Tk={tk}) or Tcap={capacity} columns.");
+            Require(op, "positionBias", dense, device, F32Only);
+            Rank(op, "positionBias", dense, 3);
+            biasStride = dense.Dim(2);
+            if (dense.Dim(0) != options.Heads || dense.Dim(1) != tq || (biasStride != tk && biasStride != capacity))
+                throw new ArgumentException($"{op}: positionBias is {dense.ShapeText}, expected (H={options.Heads}, Tq={tq}, Tk={tk}) or Tcap={capacity} columns.");
+        }
+        if (positionBias?.Table is { } table)
+        {
+            var buckets = RelativeBiasTable(op, device, table, positionBias.Bidirectional, positionBias.MaxDistance);
+            if (buckets.Heads != options.Heads)
+                throw new ArgumentException($"{op}: the relative bias table {table.ShapeText} (buckets, H) has {buckets.Heads} heads; the attention has {options.Heads}.");
         }
         return new AttentionSizes(b, tq, capacity, tk, options.Heads, width / options.Heads, maskStride, biasStride, kvHeads);
     }
@@ -266,7 +279,7 @@ internal static class OpChecks
     public static AttentionSizes AttentionBackward(string op, Device device, Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Saved.IsDisposed) throw new ObjectDisposedException(nameof(state), $"{op}: the attention state was disposed before its backward.");
+        if (state.IsDisposed) throw new ObjectDisposedException(nameof(state), $"{op}: the attention state was disposed before its backward.");
         var sizes = Attention(op, device, dOutput, query, key, value, state.KeyMask, state.PositionBias, state.Options, "dOutput");
         Float(op, "dQuery", dQuery, device);
         SameShape(op, "dQuery", dQuery, "query", query);
@@ -276,8 +289,17 @@ internal static class OpChecks
         SameShape(op, "dValue", dValue, "value", value);
         if (state.KeyLength != sizes.KeyLen)
             throw new ArgumentException($"{op}: the forward attended over {state.KeyLength} keys, these tensors give {sizes.KeyLen}.");
-        Require(op, "state", state.Saved, device, F32Only);
-        Shape(op, "saved probabilities", state.Saved, $"(B={sizes.Batch}, H={sizes.Heads}, Tq={sizes.QueryLen}, Tk={sizes.KeyLen})", sizes.Batch, sizes.Heads, sizes.QueryLen, sizes.KeyLen);
+        if (state.Probabilities is { } probabilities)
+        {
+            Require(op, "state", probabilities, device, F32Only);
+            Shape(op, "saved probabilities", probabilities, $"(B={sizes.Batch}, H={sizes.Heads}, Tq={sizes.QueryLen}, Tk={sizes.KeyLen})", sizes.Batch, sizes.Heads, sizes.QueryLen, sizes.KeyLen);
+        }
+        else
+        {
+            Require(op, "state", state.LogSumExp!, device, F32Only);
+            Shape(op, "saved log-sum-exps", state.LogSumExp!, $"(B={sizes.Batch}, H={sizes.Heads}, Tq={sizes.QueryLen})", sizes.Batch, sizes.Heads, sizes.QueryLen);
+            SameShape(op, "saved output", state.Output!, "query", query);
+        }
         return sizes;
     }
 

@@ -77,12 +77,12 @@ public class T5TrainingTests
         long n = Batch * Length, nd = Batch * Target, s = Length, t = Target;
         long normInput(long rows) => rows * d * e + 4 * rows;
         long encoder = c.NumLayers * (normInput(n) + 3 * n * inner * e + 4 * Batch * heads * s * s + normInput(n) + n * ffw * e)
-            + normInput(n) + 4 * heads * s * s;
+            + normInput(n);   // the relative bias is evaluated from its table: no (H, T, T) tensor is kept
         long cross = nd * inner * e + 2 * n * inner * e + 4 * Batch * heads * t * s;
         long decoderFeedForward = normInput(nd) + nd * ffw * e;
         long decoder = cross + decoderFeedForward
             + (c.NumDecoderLayers - 1) * (normInput(nd) + 3 * nd * inner * e + 4 * Batch * heads * t * t + normInput(nd) + cross + decoderFeedForward)
-            + normInput(nd) + 4 * heads * t * t;
+            + normInput(nd);
         long head = nd * c.VocabSize * e + 4 * nd;
         Assert.That(pass.SavedBytes, Is.EqualTo(encoder + decoder + head));
     }

@@ -64,7 +64,7 @@ public class AttentionOpTests
         var (expected, probabilities) = Reference(data);
         AssertClose(output.ToFloatArray(), expected, 1e-5, $"attention {p}");
         Assert.That(state.KeyLength, Is.EqualTo(p.KeyLen));
-        AssertClose(state.Saved.ToFloatArray(), probabilities, 1e-5, $"saved probabilities {p}");
+        AssertClose(state.Probabilities!.ToFloatArray(), probabilities, 1e-5, $"saved probabilities {p}");
     }
 
     [TestCaseSource(nameof(Problems))]
@@ -147,6 +147,29 @@ public class AttentionOpTests
         Assert.That(dq[..6].Concat(dq[24..]), Is.All.EqualTo(0f), "no gradient through rows that saw nothing");
         Assert.That(dKey.ToFloatArray()[24..].Concat(dValue.ToFloatArray()[24..]), Is.All.EqualTo(0f), "masked keys get no gradient");
         AssertClose(y, Reference(data).Output, 1e-5, "the visible rows still match the reference");
+    }
+
+    // The T5 table form of the bias (evaluated per score) against the same bias materialised by RelativePositionBias:
+    // bidirectional, causal, and causal decoding at an offset over a cache; lengths past the exact buckets.
+    [TestCase(true, 40, 40, 0, 0)]
+    [TestCase(false, 37, 37, 0, 0)]
+    [TestCase(false, 3, 60, 45, 48)]
+    public void RelativeTableGivesTheMaterialisedBias(bool bidirectional, int queryLen, int capacity, int queryOffset, int keyLength)
+    {
+        var rng = NewRandom();
+        var options = new AttentionOptions(2, 1f, Causal: !bidirectional, KeyLength: keyLength, QueryOffset: queryOffset);
+        int keyLen = keyLength == 0 ? capacity : keyLength;
+        using var query = Upload(_cpu, Values(rng, 2 * queryLen * 8), DType.F32, 2, queryLen, 8);
+        using var key = Upload(_cpu, Values(rng, 2 * capacity * 8), DType.F32, 2, capacity, 8);
+        using var value = Upload(_cpu, Values(rng, 2 * capacity * 8), DType.F32, 2, capacity, 8);
+        using var table = Upload(_cpu, Values(rng, 32 * 2, 2f), DType.F32, 32, 2);
+        using var dense = _cpu.Allocate(DType.F32, 2, queryLen, keyLen);
+        _cpu.RelativePositionBias(dense, table, queryOffset, bidirectional, 128);
+        using var expected = Poisoned(_cpu, DType.F32, 2, queryLen, 8);
+        using var actual = Poisoned(_cpu, DType.F32, 2, queryLen, 8);
+        using (_cpu.Attention(expected, query, key, value, null, dense, options))
+        using (_cpu.Attention(actual, query, key, value, null, PositionBias.Relative(table, bidirectional, 128), options))
+            Assert.That(actual.ToFloatArray(), Is.EqualTo(expected.ToFloatArray()), "the same bias, term for term");
     }
 
     [Test]

@@ -5,7 +5,7 @@ using static DePT.Tensors.DType;
 namespace DePT.Tests.OpsGpu;
 
 /// <summary>
-/// Unfused attention, forward (output and saved probabilities) and backward, against the CPU: encoder,
+/// Unfused attention (<see cref="AttentionPath.Unfused"/>), forward (output and saved probabilities) and backward, against the CPU: encoder,
 /// BERT-scaled, causal, KV-cache, cross-attention and grouped-query (LLaMA) shapes, with key masks (one example fully masked),
 /// T5 position biases (Tk or Tcap columns). Gradients in f32 are held to 1e-4, not 1e-5: dS = P ⊙ (dP −
 /// rowsum(dP ⊙ P)) subtracts each row's weighted mean of dP, so the GEMMs' rounding (relative to |dP|) is
@@ -43,6 +43,12 @@ public class AttentionGpuTests : OpsGpuTest
         new("mqa", 2, 6, 8, 7, 7, 0, true, 0, MaskKind.None, BiasKind.None, 0.35f, KeyValueHeads: 1),
     ];
 
+    [SetUp]
+    public void UseUnfusedPath() => Gpu.AttentionPath = AttentionPath.Unfused;
+
+    [TearDown]
+    public void RestorePath() => Gpu.AttentionPath = AttentionPath.Auto;
+
     public static IEnumerable<TestCaseData> Cases()
     {
         foreach (var c in Shapes)
@@ -69,7 +75,8 @@ public class AttentionGpuTests : OpsGpuTest
         Assert.That(states[1].KeyLength, Is.EqualTo(c.KeyLen));
         // the probabilities come from identical inputs with fp32 accumulation on both sides; tensor cores
         // (bf16) accumulate in fp32 without IEEE rounding at every step, hence the looser bound there
-        AssertClose(new Pair(states[0].Saved, states[1].Saved), $"{c} probabilities", dtype == F32 ? F32Bound : GradientBound);
+        Assert.That(states[1].IsFused, Is.False);
+        AssertClose(new Pair(states[0].Probabilities!, states[1].Probabilities!), $"{c} probabilities", dtype == F32 ? F32Bound : GradientBound);
 
         var dOutput = Input(Values((long)c.Batch * c.QueryLen * width), dtype, c.Batch, c.QueryLen, width);
         var dQuery = Poisoned(dtype, c.Batch, c.QueryLen, width);

@@ -10,9 +10,10 @@ namespace DePT.Backends.Cpu;
 public sealed partial class CpuBackend
 {
     /// <inheritdoc />
-    public unsafe AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, Tensor? positionBias, AttentionOptions options)
+    public unsafe AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options)
     {
         var s = OpChecks.Attention(nameof(Attention), Device, output, query, key, value, keyMask, positionBias, options);
+        var bias = ScoreBias.Of(positionBias, s, options);
         var saved = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.KeyLen);
         int tq = s.QueryLen, tk = s.KeyLen, dh = s.HeadDim, rows = s.Group * tq;
         ForEachRange(s.Batch * s.KeyValueHeads, 2L * rows * tk * dh, (start, end) =>
@@ -36,7 +37,7 @@ public sealed partial class CpuBackend
                     // S = Q·Kᵀ (rows × tk), then each row becomes its probabilities; O = P·V (rows × dh).
                     CpuGemm.MultiplyAdd(rows, tk, dh, new(qp, dh, 1), new(kp, 1, dh), pp, tk);
                     for (int r = 0; r < rows; r++)
-                        Softmax(MaskedScores(probabilities.AsSpan(r * tk, tk), r % tq, b, kvHead * s.Group + r / tq, s, options, keyMask, positionBias));
+                        Softmax(MaskedScores(probabilities.AsSpan(r * tk, tk), r % tq, b, kvHead * s.Group + r / tq, s, options, keyMask, bias));
                     CpuGemm.MultiplyAdd(rows, dh, tk, new(pp, tk, 1), new(vp, dh, 1), op, dh);
                 }
                 probabilities.CopyTo(Host(saved).AsSpan<float>().Slice(pair * rows * tk, rows * tk));
@@ -44,7 +45,7 @@ public sealed partial class CpuBackend
                     WriteHead(output, s.Width, dh, b, kvHead * s.Group + g, tq, o.AsSpan(g * tq * dh, tq * dh));
             }
         });
-        return new AttentionState(saved, options, tk, keyMask, positionBias);
+        return AttentionState.Unfused(saved, options, tk, keyMask, positionBias);
     }
 
     /// <inheritdoc />
@@ -73,7 +74,7 @@ public sealed partial class CpuBackend
                 }
                 ReadHead(key, s.KeyWidth, dh, b, kvHead, s.Capacity, tk, k);
                 ReadHead(value, s.KeyWidth, dh, b, kvHead, s.Capacity, tk, v);
-                var p = Host(state.Saved).AsSpan<float>().Slice(pair * rows * tk, rows * tk);
+                var p = Host(state.Probabilities!).AsSpan<float>().Slice(pair * rows * tk, rows * tk);
                 Array.Clear(dQ);
                 // Cache rows past the live keys took no part: their gradient stays zero.
                 Array.Clear(dK);
@@ -119,19 +120,51 @@ public sealed partial class CpuBackend
     }
 
     /// <summary>Turns the dot products q·k of query row i into scores: scale·q·k + bias, −∞ where the key mask or causality hides the key.</summary>
-    private static Span<float> MaskedScores(Span<float> scores, int i, int b, int h, OpChecks.AttentionSizes s, AttentionOptions options, Tensor? keyMask, Tensor? positionBias)
+    private static Span<float> MaskedScores(Span<float> scores, int i, int b, int h, OpChecks.AttentionSizes s, AttentionOptions options, Tensor? keyMask, ScoreBias bias)
     {
         var mask = keyMask is null ? default : Host(keyMask).AsSpan<int>().Slice(b * s.MaskStride, s.KeyLen);
-        var bias = positionBias is null ? default : Host(positionBias).AsSpan<float>().Slice((h * s.QueryLen + i) * s.BiasStride, s.KeyLen);
         int lastVisible = options.Causal ? Math.Min(s.KeyLen - 1, i + options.QueryOffset) : s.KeyLen - 1;
         for (int j = 0; j < s.KeyLen; j++)
         {
             if (j > lastVisible || (keyMask is not null && mask[j] == 0))
                 scores[j] = float.NegativeInfinity;
             else
-                scores[j] = options.Scale * scores[j] + (positionBias is null ? 0f : bias[j]);
+                scores[j] = options.Scale * scores[j] + bias.At(h, i, j);
         }
         return scores;
+    }
+
+    /// <summary>
+    /// The additive bias of score (h, i, j): a dense tensor's element, or T5's table entry of the bucket of j − (i + queryOffset)
+    /// (buckets looked up once per relative position, as <see cref="RelativePositionBias"/> does), or 0.
+    /// </summary>
+    private sealed class ScoreBias
+    {
+        private readonly float[]? _dense, _table;
+        private readonly int[]? _bucketOf;
+        private readonly int _queryLen, _stride, _heads, _lowest;
+
+        private ScoreBias(float[]? dense, float[]? table, int[]? bucketOf, int queryLen, int stride, int heads, int lowest)
+        {
+            (_dense, _table, _bucketOf, _queryLen, _stride, _heads, _lowest) = (dense, table, bucketOf, queryLen, stride, heads, lowest);
+        }
+
+        public static ScoreBias Of(PositionBias? bias, OpChecks.AttentionSizes s, AttentionOptions options)
+        {
+            if (bias?.Dense is { } dense) return new ScoreBias(Host(dense).AsSpan<float>().ToArray(), null, null, s.QueryLen, s.BiasStride, s.Heads, 0);
+            if (bias?.Table is not { } table) return new ScoreBias(null, null, null, s.QueryLen, 0, s.Heads, 0);
+            // relative positions j − (i + offset) run from −(Tq − 1 + offset) to Tk − 1 − offset
+            int lowest = -(s.QueryLen - 1 + options.QueryOffset);
+            var bucketOf = new int[s.QueryLen + s.KeyLen - 1];
+            for (int k = 0; k < bucketOf.Length; k++)
+                bucketOf[k] = RelativePositionBucket(lowest + k, bias.Bidirectional, table.Dim(0), bias.MaxDistance);
+            return new ScoreBias(null, ReadAll(table), bucketOf, s.QueryLen, 0, s.Heads, lowest + options.QueryOffset);
+        }
+
+        public float At(int h, int i, int j) =>
+            _dense is not null ? _dense[(h * _queryLen + i) * _stride + j]
+            : _table is not null ? _table[_bucketOf![j - i - _lowest] * _heads + h]
+            : 0f;
     }
 
     /// <summary>Softmax in place, −∞ entries at exactly 0 (exp(−∞) = 0); a row with no finite score becomes all zeros.</summary>

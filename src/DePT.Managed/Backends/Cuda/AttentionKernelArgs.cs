@@ -29,3 +29,21 @@ internal struct AttentionSoftmaxBackwardArgs
     public long Rows;
     public int KeyLen;
 }
+
+/// <summary>Mirror of <c>AttentionFlashArgs</c>: the fused forward and backward.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct AttentionFlashArgs
+{
+    public ulong Out, Lse, Q, K, V, KeyMask, BiasTable, Bias, DqAccum, Dk, Dv, Dout, Delta;
+    public int Batch, Heads, QueryLen, KeyLen, Capacity, MaskStride, BiasStride, Causal, QueryOffset;
+    public int Buckets, Bidirectional, TableBf16;
+    public float Scale, LogRatio;
+}
+
+/// <summary>Mirror of <c>AttentionFlashDeltaArgs</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct AttentionFlashDeltaArgs
+{
+    public ulong Delta, Dout, Out;
+    public int Batch, Heads, QueryLen, HeadDim, Bf16;
+}

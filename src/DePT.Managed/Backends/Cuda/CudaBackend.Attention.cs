@@ -3,21 +3,162 @@ using DePT.Tensors;
 
 namespace DePT.Backends.Cuda;
 
-// Unfused multi-head attention: head permutes and the masked softmax in src/DePT.Kernels/attention.cuh,
-// the four products as cuBLAS strided-batched GEMMs (fp32 accumulation). Grouped-query attention needs no kernel of
-// its own: query heads are laid out (B, H, Tq, dh) = (B, Hkv, group·Tq, dh), so each key/value head meets its group's
-// stacked queries in one GEMM of group·Tq rows, batched over B·Hkv; dK and dV then sum over the group by themselves.
+// Attention, two paths (src/DePT.Kernels/attention.cuh):
+// - fused: attention_flash_forward/backward_{bf16,f32}_{32,64,128}, flash-attention tiles with the T5 bias computed in
+//   the kernel; saves the row log-sum-exps and the output, never a (Tq, Tk) matrix; one key/value head per query head;
+// - unfused (the reference): head permutes, cuBLAS strided-batched GEMMs and the masked softmax; saves the
+//   probabilities. A T5 table is materialised into a (H, Tq, Tk) bias for it. Grouped-query attention needs no kernel
+//   of its own here: query heads are laid out (B, H, Tq, dh) = (B, Hkv, group·Tq, dh), so each key/value head meets its
+//   group's stacked queries in one GEMM of group·Tq rows, batched over B·Hkv; dK and dV then sum over the group by themselves.
+// AttentionPath picks the forward's path; the backward follows the state the forward returned.
 public sealed partial class CudaBackend
 {
     private const uint SoftmaxThreads = 128;   // one warp per row of scores
     private const int SoftmaxRowsPerBlock = (int)SoftmaxThreads / 32;
 
+    // Tile geometry of the fused kernels, mirrored from AttnFlashConfig in attention.cuh.
+    private const int FlashForwardRows = 64;
+    private const uint FlashForwardThreads = 128;
+    private const int FlashDeltaRowsPerBlock = (int)FlatThreads / 32;
+
+    // kBwdWarps: the backward's block is that many warps of 16 keys each (one warp for the fp32 check path)
+    private static int FlashBackwardWarps(DType dtype) => dtype == DType.BF16 ? 4 : 1;
+
+    /// <summary>Which attention kernels <see cref="Attention"/> runs; <see cref="Backends.AttentionPath.Auto"/> by default.</summary>
+    public AttentionPath AttentionPath { get; set; } = AttentionPath.Auto;
+
     /// <inheritdoc />
-    public AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, Tensor? positionBias, AttentionOptions options)
+    public AttentionState Attention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options)
     {
         var s = OpChecks.Attention(nameof(Attention), Device, output, query, key, value, keyMask, positionBias, options);
+        if (s.Batch == 0 || s.QueryLen == 0) return UnfusedAttention(output, query, key, value, keyMask, positionBias, options, s);   // nothing to compute
+        string? unfit = FusedUnfit(s, output, query, key, value);
+        if (AttentionPath == AttentionPath.Fused && unfit is not null)
+            throw new NotSupportedException($"{nameof(Attention)}: the fused kernels do not take this call ({unfit}); query {query.ShapeText}, key {key.ShapeText}.");
+        bool fused = AttentionPath == AttentionPath.Fused || (AttentionPath == AttentionPath.Auto && unfit is null && query.DType == DType.BF16);
+        return fused
+            ? FusedAttention(output, query, key, value, keyMask, positionBias, options, s)
+            : UnfusedAttention(output, query, key, value, keyMask, positionBias, options, s);
+    }
+
+    /// <inheritdoc />
+    public void AttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state)
+    {
+        var s = OpChecks.AttentionBackward(nameof(AttentionBackward), Device, dQuery, dKey, dValue, dOutput, query, key, value, state);
+        if (state.IsFused) FusedAttentionBackward(dQuery, dKey, dValue, dOutput, query, key, value, state, s);
+        else UnfusedAttentionBackward(dQuery, dKey, dValue, dOutput, query, key, value, state, s);
+    }
+
+    // Why the fused kernels cannot run this call, or null when they can.
+    private static string? FusedUnfit(OpChecks.AttentionSizes s, Tensor output, Tensor query, Tensor key, Tensor value)
+    {
+        if (s.HeadDim is not (32 or 64 or 128)) return $"head dim {s.HeadDim}, not 32, 64 or 128";
+        if (s.KeyValueHeads != s.Heads) return "grouped-query attention";
+        if (key.DType != query.DType || value.DType != query.DType || output.DType != query.DType)
+            return "query, key, value and output differ in dtype";
+        if (s.Batch > 65535 || s.Heads > 65535) return "more than 65535 examples or heads";
+        if (!Aligned16(query) || !Aligned16(key) || !Aligned16(value) || !Aligned16(output)) return "a tensor not 16-byte aligned";
+        return null;
+    }
+
+    private static bool Aligned16(Tensor t) => Ptr(t) % 16 == 0;
+
+    private static string FlashSuffix(DType dtype, int headDim) => $"{(dtype == DType.BF16 ? "bf16" : "f32")}_{headDim}";
+
+    // The fused kernels' arguments common to the forward and the backward.
+    private static AttentionFlashArgs FlashArgs(OpChecks.AttentionSizes s, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options)
+    {
+        var args = new AttentionFlashArgs
+        {
+            Q = Ptr(query), K = Ptr(key), V = Ptr(value), KeyMask = Ptr(keyMask), Bias = Ptr(positionBias?.Dense),
+            Batch = s.Batch, Heads = s.Heads, QueryLen = s.QueryLen, KeyLen = s.KeyLen, Capacity = s.Capacity,
+            MaskStride = s.MaskStride, BiasStride = s.BiasStride, Causal = options.Causal ? 1 : 0, QueryOffset = options.QueryOffset,
+            Scale = options.Scale,
+        };
+        if (positionBias?.Table is { } table)
+        {
+            int buckets = table.Dim(0);
+            int maxExact = (positionBias.Bidirectional ? buckets / 2 : buckets) / 2;   // as RelativePositionBias
+            args.BiasTable = Ptr(table);
+            args.Buckets = buckets;
+            args.Bidirectional = positionBias.Bidirectional ? 1 : 0;
+            args.TableBf16 = Bf16(table, 0);
+            args.LogRatio = (float)Math.Log((double)positionBias.MaxDistance / maxExact);
+        }
+        return args;
+    }
+
+    private AttentionState FusedAttention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options, OpChecks.AttentionSizes s)
+    {
+        var lse = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen);
+        Tensor? saved = null;
+        try
+        {
+            var args = FlashArgs(s, query, key, value, keyMask, positionBias, options);
+            args.Out = Ptr(output);
+            args.Lse = Ptr(lse);
+            var grid = new LaunchShape(LaunchShape.Blocks(s.QueryLen, FlashForwardRows), (uint)s.Heads, (uint)s.Batch, FlashForwardThreads);
+            CudaDevice.Kernels.Launch($"attention_flash_forward_{FlashSuffix(query.DType, s.HeadDim)}", grid, args);
+            saved = Converted(output, output.DType);   // the backward's delta = rowsum(dO ⊙ O) reads it; the caller may reuse output
+        }
+        catch
+        {
+            lse.Dispose();
+            throw;
+        }
+        return AttentionState.Fused(lse, saved, options, s.KeyLen, keyMask, positionBias);
+    }
+
+    private void FusedAttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state, OpChecks.AttentionSizes s)
+    {
+        var dtype = query.DType;
+        // the kernels read dO (16-byte aligned) and write dK, dV in the forward's dtype, and sum dQ in fp32
+        using var dOut = dOutput.DType == dtype && Aligned16(dOutput) ? null : Converted(dOutput, dtype);
+        using var dqAccum = dQuery.DType == DType.F32 ? null : Allocate(DType.F32, dQuery.Shape.ToArray());
+        using var dk = dKey.DType == dtype ? null : Allocate(dtype, dKey.Shape.ToArray());
+        using var dv = dValue.DType == dtype ? null : Allocate(dtype, dValue.Shape.ToArray());
+        using var delta = Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen);
+        var dO = dOut ?? dOutput;
+        var output = state.Output!;
+
+        long rows = (long)s.Batch * s.QueryLen * s.Heads;
+        var deltaArgs = new AttentionFlashDeltaArgs
+        {
+            Delta = Ptr(delta), Dout = Ptr(dO), Out = Ptr(output), Batch = s.Batch, Heads = s.Heads, QueryLen = s.QueryLen, HeadDim = s.HeadDim,
+            Bf16 = Bf16(dO, 1) | Bf16(output, 2),
+        };
+        CudaDevice.Kernels.Launch("attention_flash_delta", new LaunchShape(LaunchShape.Blocks(rows, FlashDeltaRowsPerBlock), 1, 1, FlatThreads), deltaArgs);
+
+        var dq = dqAccum ?? dQuery;
+        Fill(dq, 0f);
+        var args = FlashArgs(s, query, key, value, state.KeyMask, state.PositionBias, state.Options);
+        args.Lse = Ptr(state.LogSumExp);
+        args.Dout = Ptr(dO);
+        args.Delta = Ptr(delta);
+        args.DqAccum = Ptr(dq);
+        args.Dk = Ptr(dk ?? dKey);
+        args.Dv = Ptr(dv ?? dValue);
+        int warps = FlashBackwardWarps(dtype);
+        var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, 16 * warps), (uint)s.Heads, (uint)s.Batch, (uint)(32 * warps));
+        CudaDevice.Kernels.Launch($"attention_flash_backward_{FlashSuffix(dtype, s.HeadDim)}", grid, args);
+
+        if (dqAccum is not null) Copy(dQuery, dqAccum);
+        if (dk is not null) Copy(dKey, dk);
+        if (dv is not null) Copy(dValue, dv);
+    }
+
+    private AttentionState UnfusedAttention(Tensor output, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options, OpChecks.AttentionSizes s)
+    {
         if (s.Batch == 0 || s.QueryLen == 0)   // nothing to attend from: no GEMM of an empty batch or zero rows
-            return new AttentionState(Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.KeyLen), options, s.KeyLen, keyMask, positionBias);
+            return AttentionState.Unfused(Allocate(DType.F32, s.Batch, s.Heads, s.QueryLen, s.KeyLen), options, s.KeyLen, keyMask, positionBias);
+        // a T5 table becomes the dense (H, Tq, Tk) bias the softmax reads
+        using var relative = positionBias?.Table is { } table ? Allocate(DType.F32, s.Heads, s.QueryLen, s.KeyLen) : null;
+        if (relative is not null)
+        {
+            RelativePositionBias(relative, positionBias!.Table!, options.QueryOffset, positionBias.Bidirectional, positionBias.MaxDistance);
+            s = s with { BiasStride = s.KeyLen };
+        }
+        var bias = relative ?? positionBias?.Dense;
         var compute = AttentionComputeType(query, key, value);
         using var qh = Allocate(compute, s.Batch, s.Heads, s.QueryLen, s.HeadDim);
         using var kh = Allocate(compute, s.Batch, s.KeyValueHeads, s.KeyLen, s.HeadDim);
@@ -40,7 +181,7 @@ public sealed partial class CudaBackend
             using var probsLow = compute == DType.BF16 ? Allocate(DType.BF16, s.Batch, s.Heads, s.QueryLen, s.KeyLen) : null;
             var softmax = new AttentionSoftmaxArgs
             {
-                Probs = Ptr(probs), ProbsLow = Ptr(probsLow), Bias = Ptr(positionBias), KeyMask = Ptr(keyMask),
+                Probs = Ptr(probs), ProbsLow = Ptr(probsLow), Bias = Ptr(bias), KeyMask = Ptr(keyMask),
                 Batch = s.Batch, Heads = s.Heads, QueryLen = s.QueryLen, KeyLen = s.KeyLen, MaskStride = s.MaskStride,
                 BiasStride = s.BiasStride, Causal = options.Causal ? 1 : 0, QueryOffset = options.QueryOffset,
             };
@@ -58,15 +199,13 @@ public sealed partial class CudaBackend
             probs.Dispose();
             throw;
         }
-        return new AttentionState(probs, options, s.KeyLen, keyMask, positionBias);
+        return AttentionState.Unfused(probs, options, s.KeyLen, keyMask, positionBias);
     }
 
-    /// <inheritdoc />
-    public void AttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state)
+    private void UnfusedAttentionBackward(Tensor dQuery, Tensor dKey, Tensor dValue, Tensor dOutput, Tensor query, Tensor key, Tensor value, AttentionState state, OpChecks.AttentionSizes s)
     {
-        var s = OpChecks.AttentionBackward(nameof(AttentionBackward), Device, dQuery, dKey, dValue, dOutput, query, key, value, state);
         var options = state.Options;
-        var probs = state.Saved;
+        var probs = state.Probabilities!;
         if (s.Batch == 0 || s.QueryLen == 0)
         {
             // no query attended: the keys and values received nothing

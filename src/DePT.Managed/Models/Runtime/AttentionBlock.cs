@@ -13,7 +13,7 @@ internal static class AttentionBlock
 {
     /// <summary>output (B, Tq, d) from input (B, Tq, d) and keyValueInput (B, Tk, d).</summary>
     public static Tensor Forward(IBackend backend, AttentionWeights w, Tensor input, Tensor keyValueInput, Tensor? keyMask,
-        Tensor? positionBias, AttentionOptions options, bool save, out AttentionSaved? saved, RotaryPositions? rotary = null)
+        PositionBias? positionBias, AttentionOptions options, bool save, out AttentionSaved? saved, RotaryPositions? rotary = null)
     {
         int batch = input.Dim(0), queryLength = input.Dim(1), keyLength = keyValueInput.Dim(1);
         var dtype = input.DType;
@@ -51,7 +51,7 @@ internal static class AttentionBlock
 
     /// <summary>Attention over already projected query, key and value, then the output projection: (B, Tq, d).</summary>
     public static Tensor Project(IBackend backend, AttentionWeights w, Tensor query, Tensor key, Tensor value, Tensor? keyMask,
-        Tensor? positionBias, AttentionOptions options, out AttentionState state)
+        PositionBias? positionBias, AttentionOptions options, out AttentionState state)
     {
         using var context = backend.Allocate(query.DType, query.Dim(0), query.Dim(1), w.InnerDim);
         state = backend.Attention(context, query, key, value, keyMask, positionBias, options);

@@ -4,8 +4,8 @@ namespace DePT.Models.Runtime;
 
 /// <summary>
 /// What a pre-norm stack's forward (T5 encoder or decoder, LLaMA decoder) keeps for its backward: each sub-layer's
-/// <see cref="PreNormSublayerSaved"/> in forward order (null where the backward skips the sub-layer), the final norm's
-/// input and rstd, and T5's position bias (H, T, T), which the attention states refer to.
+/// <see cref="PreNormSublayerSaved"/> in forward order (null where the backward skips the sub-layer) and the final norm's
+/// input and rstd.
 /// </summary>
 internal sealed class PreNormStackSaved : IDisposable
 {
@@ -15,9 +15,7 @@ internal sealed class PreNormStackSaved : IDisposable
 
     public Tensor? FinalRstd { get; set; }
 
-    public Tensor? PositionBias { get; set; }
-
-    public long Bytes => Sublayers.Sum(s => s?.Bytes ?? 0) + Live(FinalInput) + Live(FinalRstd) + Live(PositionBias);
+    public long Bytes => Sublayers.Sum(s => s?.Bytes ?? 0) + Live(FinalInput) + Live(FinalRstd);
 
     public void Dispose()
     {
@@ -25,7 +23,6 @@ internal sealed class PreNormStackSaved : IDisposable
         Sublayers.Clear();
         FinalRstd?.Dispose();
         FinalInput?.Dispose();
-        PositionBias?.Dispose();
     }
 
     private static long Live(Tensor? t) => t is null || t.IsDisposed ? 0 : t.ByteSize;

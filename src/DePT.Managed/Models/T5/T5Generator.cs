@@ -50,12 +50,12 @@ internal sealed class T5Generator(T5Model model)
         using var value = Backend.Allocate(dtype, batch, 1, inner);
         using var next = Backend.Allocate(DType.I32, batch);
         var noDropout = new DropoutSites(Backend, 0, DropoutSettings.Off);
+        // causal buckets of j − (i + step) for the one new query, evaluated by the attention op from the table
+        var positionBias = PositionBias.Relative(stack.RelativeAttentionBias, bidirectional: false, Config.RelativeAttentionMaxDistance);
         for (int step = 0; step < maxNewTokens; step++)
         {
             tokenIds.CopyFrom(tokens[^1]);
             Backend.EmbeddingLookup(h, tokenIds, model.Weights.Shared, 1f);
-            using var positionBias = Backend.Allocate(DType.F32, Config.NumHeads, 1, step + 1);
-            Backend.RelativePositionBias(positionBias, stack.RelativeAttentionBias, step, bidirectional: false, Config.RelativeAttentionMaxDistance);
             var selfOptions = new AttentionOptions(Config.NumHeads, 1f, Causal: true, KeyLength: step + 1, QueryOffset: step);
             var crossOptions = new AttentionOptions(Config.NumHeads, 1f);
             for (int layer = 0; layer < stack.Blocks.Length; layer++)
@@ -103,7 +103,7 @@ internal sealed class T5Generator(T5Model model)
     }
 
     /// <summary>h += Wo·Attention(query, key, value).</summary>
-    private void AddAttention(Tensor h, AttentionWeights weights, Tensor query, Tensor key, Tensor value, Tensor? keyMask, Tensor? positionBias, AttentionOptions options)
+    private void AddAttention(Tensor h, AttentionWeights weights, Tensor query, Tensor key, Tensor value, Tensor? keyMask, PositionBias? positionBias, AttentionOptions options)
     {
         using var output = AttentionBlock.Project(Backend, weights, query, key, value, keyMask, positionBias, options, out var state);
         state.Dispose();

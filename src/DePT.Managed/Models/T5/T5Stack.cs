@@ -9,15 +9,15 @@ namespace DePT.Models.T5;
 /// Each block is pre-norm residual sub-layers h ← h + dropout(f(RMSNorm(h))) with f self-attention (bidirectional
 /// relative bias in the encoder; causal bias and causal mask in the decoder; no 1/√d scaling), then (decoder)
 /// cross-attention over the encoder output with the encoder's key mask and no bias, then the feed-forward block.
-/// The stack's relative bias (H, T, T) is computed once from block 0's table and shared by every block.
+/// Every block adds block 0's relative bias, which the attention op evaluates from the table (no (H, T, T) tensor).
 /// </summary>
 /// <remarks>
 /// Saved for the backward, per sub-layer, with N = B·T rows, inner = H·d_kv and e the activation dtype's bytes:
-/// self-attention N·d·e (input) + 4N (rstd) + 3N·inner·e (Q, K, V) + 4·B·H·T² (probabilities);
-/// cross-attention the same with K, V and probabilities over the encoder length;
-/// feed-forward N·d·e + 4N + N·F·e (the pre-activation; 2F when gated); plus the final norm's N·d·e + 4N and the
-/// bias 4·H·T². The norms' outputs, the attention context, the activation's output and the residual branches are
-/// not kept: the frozen projections' backward needs only their weights. In the decoder, block 0's self-attention
+/// self-attention N·d·e (input) + 4N (rstd) + 3N·inner·e (Q, K, V) + the attention state (unfused: 4·B·H·T² probabilities;
+/// fused: 4·B·H·T log-sum-exps and the N·inner·e output); cross-attention the same with K, V over the encoder length;
+/// feed-forward N·d·e + 4N + N·F·e (the pre-activation; 2F when gated); plus the final norm's N·d·e + 4N. The norms'
+/// outputs, the activation's output and the residual branches are not kept (the attention context only inside a fused
+/// state): the frozen projections' backward needs only their weights. In the decoder, block 0's self-attention
 /// keeps nothing and block 0's cross-attention keeps no norm input, since gradient there would only reach the decoder
 /// token embeddings, which are not trained.
 /// </remarks>
@@ -40,11 +40,11 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
     public Tensor Forward(Tensor inputsEmbeds, Tensor? selfMask, Tensor? encoderOutput, Tensor? encoderMask, DType dtype, DropoutSites dropout, PreNormStackSaved? saved)
     {
         int batch = inputsEmbeds.Dim(0), length = inputsEmbeds.Dim(1), d = config.ModelDim;
-        var positionBias = backend.Allocate(DType.F32, config.NumHeads, length, length);
+        // every block's self-attention adds block 0's relative bias, evaluated by the attention op from the table
+        var positionBias = PositionBias.Relative(weights.RelativeAttentionBias, bidirectional: !isDecoder, config.RelativeAttentionMaxDistance);
         Tensor? h = null;
         try
         {
-            backend.RelativePositionBias(positionBias, weights.RelativeAttentionBias, 0, bidirectional: !isDecoder, config.RelativeAttentionMaxDistance);
             h = backend.Allocate(dtype, batch, length, d);
             backend.Copy(h, inputsEmbeds);
             dropout.Forward(h, Stream(Layers, EmbeddingSite));
@@ -71,13 +71,11 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
             {
                 saved.FinalInput = h;
                 saved.FinalRstd = rstd;
-                saved.PositionBias = positionBias;
             }
             else
             {
                 rstd.Dispose();
                 h.Dispose();
-                positionBias.Dispose();
             }
             return output;
         }
@@ -85,7 +83,6 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
         {
             // h may also be referenced by saved; disposing a tensor twice is harmless.
             h?.Dispose();
-            if (saved?.PositionBias is null) positionBias.Dispose();
             throw;
         }
     }
@@ -223,5 +220,5 @@ internal sealed class T5Stack(IBackend backend, T5Config config, T5StackWeights 
         _ => block.FeedForwardNorm,
     };
 
-    private readonly record struct SublayerInputs(Tensor? SelfMask, Tensor PositionBias, Tensor? EncoderOutput, Tensor? EncoderMask, DropoutSites Dropout);
+    private readonly record struct SublayerInputs(Tensor? SelfMask, PositionBias PositionBias, Tensor? EncoderOutput, Tensor? EncoderMask, DropoutSites Dropout);
 }

@@ -1,0 +1,177 @@
+using DePT.Backends;
+using DePT.Diagnostics;
+using DePT.Tensors;
+using static DePT.Tensors.DType;
+
+namespace DePT.Tests.OpsGpu;
+
+/// <summary>
+/// The fused attention kernels (attention_flash_*), forward and backward, against the CPU reference and, in bf16, against
+/// the unfused GPU path on the same inputs: T5 encoder and decoder shapes with the relative table evaluated in the kernel,
+/// BERT scaling, cross-attention, KV-cache prefill and decoding steps (Tk &lt; Tcap, query offset), a dense bias; head dims
+/// 32, 64 and 128; lengths that are not multiples of the tiles; example 0 fully masked wherever there is a mask.
+/// bf16 (tensor cores, the default path) within 2e-2 relative error; fp32 (the check path, forced with
+/// <see cref="AttentionPath.Fused"/>: the same tiles with the mma done in fp32) within 1e-3.
+/// </summary>
+public class FusedAttentionGpuTests : OpsGpuTest
+{
+    private const double Bf16FusedBound = 2e-2;
+    private const double F32FusedBound = 1e-3;
+
+    public enum MaskKind { None, Random, RandomOverCapacity }
+
+    public enum BiasKind { None, Table, Dense }
+
+    public sealed record Case(string Name, int Batch, int Heads, int HeadDim, int QueryLen, int Capacity, int KeyLength, bool Causal, int QueryOffset,
+        MaskKind Mask, BiasKind Bias, float Scale)
+    {
+        public int KeyLen => KeyLength == 0 ? Capacity : KeyLength;
+
+        public int Width => Heads * HeadDim;
+
+        public override string ToString() => Name;
+    }
+
+    private static readonly Case[] Shapes =
+    [
+        new("t5-encoder 316", 2, 12, 64, 316, 316, 0, false, 0, MaskKind.Random, BiasKind.Table, 1f),
+        new("t5-decoder causal", 2, 4, 64, 77, 77, 0, true, 0, MaskKind.None, BiasKind.Table, 1f),
+        new("bert dh128", 3, 2, 128, 65, 65, 0, false, 0, MaskKind.Random, BiasKind.None, 1f / MathF.Sqrt(128)),
+        new("minilm dh32", 2, 3, 32, 33, 33, 0, false, 0, MaskKind.Random, BiasKind.None, 1f / MathF.Sqrt(32)),
+        new("cross", 2, 3, 64, 21, 130, 0, false, 0, MaskKind.Random, BiasKind.None, 1f),
+        new("kv-prefill", 2, 2, 64, 5, 40, 23, true, 0, MaskKind.RandomOverCapacity, BiasKind.Table, 1f),
+        new("kv-step", 2, 2, 128, 1, 50, 31, true, 30, MaskKind.None, BiasKind.Table, 1f),
+        new("dense bias causal", 1, 2, 64, 70, 70, 0, true, 0, MaskKind.None, BiasKind.Dense, 1f),
+        new("long dh128", 1, 2, 128, 300, 300, 0, false, 0, MaskKind.Random, BiasKind.Table, 1f),
+    ];
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        foreach (var c in Shapes)
+            foreach (var dtype in new[] { BF16, F32 })
+                yield return new TestCaseData(c, dtype).SetArgDisplayNames($"{c.Name} {dtype}");
+    }
+
+    [TearDown]
+    public void RestorePath() => Gpu.AttentionPath = AttentionPath.Auto;
+
+    [TestCaseSource(nameof(Cases))]
+    public void FusedAttentionAndItsBackwardMatchCpu(Case c, DType dtype)
+    {
+        // bf16 takes the fused kernels by default; fp32 only when asked
+        Gpu.AttentionPath = dtype == F32 ? AttentionPath.Fused : AttentionPath.Auto;
+        var inputs = Draw(c, dtype);
+        double bound = dtype == F32 ? F32FusedBound : Bf16FusedBound;
+
+        var output = Poisoned(dtype, c.Batch, c.QueryLen, c.Width);
+        var states = new AttentionState[2];
+        Both((be, g) => states[g ? 1 : 0] = Track(be.Attention(output.On(g), inputs.Query.On(g), inputs.Key.On(g), inputs.Value.On(g), inputs.Mask?.On(g), inputs.Bias(g), inputs.Options)));
+        Assert.That(states[1].IsFused, Is.True, "the fused kernels ran");
+        long elementBytes = dtype.SizeInBytes();
+        Assert.That(states[1].SavedBytes, Is.EqualTo(4L * c.Batch * c.Heads * c.QueryLen + elementBytes * c.Batch * c.QueryLen * c.Width),
+            "the fused state holds the log-sum-exps and the output, no (Tq, Tk) matrix");
+        AssertClose(output, $"{c} output", bound);
+
+        var dOutput = Input(Values((long)c.Batch * c.QueryLen * c.Width), dtype, c.Batch, c.QueryLen, c.Width);
+        var dQuery = Poisoned(dtype, c.Batch, c.QueryLen, c.Width);
+        var dKey = Poisoned(dtype, c.Batch, c.Capacity, c.Width);
+        var dValue = Poisoned(dtype, c.Batch, c.Capacity, c.Width);
+        Both((be, g) => be.AttentionBackward(dQuery.On(g), dKey.On(g), dValue.On(g), dOutput.On(g), inputs.Query.On(g), inputs.Key.On(g), inputs.Value.On(g), states[g ? 1 : 0]));
+        AssertClose(dQuery, $"{c} dQuery", bound);
+        AssertClose(dKey, $"{c} dKey (rows past Tk zero)", bound);
+        AssertClose(dValue, $"{c} dValue (rows past Tk zero)", bound);
+        if (dtype == F32) return;
+
+        // the unfused GPU path on the same device inputs
+        Gpu.AttentionPath = AttentionPath.Unfused;
+        using var unfusedOutput = Gpu.Allocate(dtype, c.Batch, c.QueryLen, c.Width);
+        using var unfusedDQuery = Gpu.Allocate(dtype, c.Batch, c.QueryLen, c.Width);
+        using var unfusedDKey = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.Width);
+        using var unfusedDValue = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.Width);
+        using (var unfused = Gpu.Attention(unfusedOutput, inputs.Query.Gpu, inputs.Key.Gpu, inputs.Value.Gpu, inputs.Mask?.Gpu, inputs.Bias(true), inputs.Options))
+        {
+            Assert.That(unfused.IsFused, Is.False);
+            Gpu.AttentionBackward(unfusedDQuery, unfusedDKey, unfusedDValue, dOutput.Gpu, inputs.Query.Gpu, inputs.Key.Gpu, inputs.Value.Gpu, unfused);
+        }
+        AssertSame(output.Gpu, unfusedOutput, $"{c} fused vs unfused output");
+        AssertSame(dQuery.Gpu, unfusedDQuery, $"{c} fused vs unfused dQuery");
+        AssertSame(dKey.Gpu, unfusedDKey, $"{c} fused vs unfused dKey");
+        AssertSame(dValue.Gpu, unfusedDValue, $"{c} fused vs unfused dValue");
+    }
+
+    [TestCase(BF16)]
+    [TestCase(F32)]
+    public void FullyMaskedRowsGiveZerosNotNaN(DType dtype)
+    {
+        Gpu.AttentionPath = AttentionPath.Fused;
+        var c = new Case("masked", 2, 2, 64, 70, 70, 0, false, 0, MaskKind.Random, BiasKind.Table, 1f);
+        var inputs = Draw(c, dtype);   // example 0 hides every key
+        using var output = Gpu.Allocate(dtype, c.Batch, c.QueryLen, c.Width);
+        using var dQuery = Gpu.Allocate(dtype, c.Batch, c.QueryLen, c.Width);
+        using var dKey = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.Width);
+        using var dValue = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.Width);
+        output.FillBytes(0xFF);
+        dQuery.FillBytes(0xFF);
+        using var dOutput = Gpu.Allocate(dtype, c.Batch, c.QueryLen, c.Width);
+        dOutput.CopyFrom(Values((long)c.Batch * c.QueryLen * c.Width));
+        using (var state = Gpu.Attention(output, inputs.Query.Gpu, inputs.Key.Gpu, inputs.Value.Gpu, inputs.Mask!.Value.Gpu, inputs.Bias(true), inputs.Options))
+            Gpu.AttentionBackward(dQuery, dKey, dValue, dOutput, inputs.Query.Gpu, inputs.Key.Gpu, inputs.Value.Gpu, state);
+        int half = c.QueryLen * c.Width;
+        var y = output.ToFloatArray();
+        var dq = dQuery.ToFloatArray();
+        Assert.That(y.AsSpan(0, half).ToArray(), Is.All.EqualTo(0f), "example 0 sees no key: zeros");
+        Assert.That(dq.AsSpan(0, half).ToArray(), Is.All.EqualTo(0f), "no gradient through rows that saw nothing");
+        Assert.That(dKey.ToFloatArray().AsSpan(0, c.Capacity * c.Width).ToArray(), Is.All.EqualTo(0f), "masked keys get no gradient");
+        Assert.That(y.Concat(dq).Concat(dKey.ToFloatArray()).Concat(dValue.ToFloatArray()), Has.All.Matches<float>(float.IsFinite));
+        Assert.That(y.AsSpan(half).ToArray(), Has.Some.Not.EqualTo(0f), "example 1 sees keys");
+    }
+
+    [Test]
+    public void FusedPathRefusesWhatItCannotRun()
+    {
+        Gpu.AttentionPath = AttentionPath.Fused;
+        using var query = Gpu.Allocate(BF16, 1, 4, 2 * 40);
+        using var key = Gpu.Allocate(BF16, 1, 4, 2 * 40);
+        using var value = Gpu.Allocate(BF16, 1, 4, 2 * 40);
+        using var output = Gpu.Allocate(BF16, 1, 4, 2 * 40);
+        var e = Assert.Throws<NotSupportedException>(() => Gpu.Attention(output, query, key, value, null, null, new AttentionOptions(2)));
+        Assert.That(e!.Message, Does.Contain("head dim 40"));
+    }
+
+    private void AssertSame(Tensor fused, Tensor unfused, string what)
+    {
+        Gpu.Synchronize();
+        var a = fused.ToFloatArray();
+        var b = unfused.ToFloatArray();
+        double error = ErrorMetrics.Relative(a, b, floor: 1e-3);
+        Assert.That(error, Is.LessThan(Bf16FusedBound), $"{what}: relative error {error:G3}; {ErrorMetrics.FirstMismatches(a, b, Bf16FusedBound)}");
+    }
+
+    private sealed record Inputs(Pair Query, Pair Key, Pair Value, Pair? Mask, Pair? Table, Pair? Dense, bool Bidirectional, AttentionOptions Options)
+    {
+        public PositionBias? Bias(bool gpu) =>
+            Table is { } t ? PositionBias.Relative(t.On(gpu), Bidirectional, 128) : Dense?.On(gpu);
+    }
+
+    private Inputs Draw(Case c, DType dtype)
+    {
+        var query = Input(Values((long)c.Batch * c.QueryLen * c.Width), dtype, c.Batch, c.QueryLen, c.Width);
+        var key = Input(Values((long)c.Batch * c.Capacity * c.Width), dtype, c.Batch, c.Capacity, c.Width);
+        var value = Input(Values((long)c.Batch * c.Capacity * c.Width), dtype, c.Batch, c.Capacity, c.Width);
+        int maskColumns = c.Mask == MaskKind.RandomOverCapacity ? c.Capacity : c.KeyLen;
+        Pair? mask = c.Mask == MaskKind.None ? null : Ints(KeyMask(c.Batch, maskColumns), c.Batch, maskColumns);
+        Pair? table = c.Bias == BiasKind.Table ? Input(Values(32L * c.Heads, 2f), F32, 32, c.Heads) : null;
+        Pair? dense = c.Bias == BiasKind.Dense ? Input(Values((long)c.Heads * c.QueryLen * c.KeyLen, 2f), F32, c.Heads, c.QueryLen, c.KeyLen) : null;
+        return new Inputs(query, key, value, mask, table, dense, !c.Causal, new AttentionOptions(c.Heads, c.Scale, c.Causal, c.KeyLength, c.QueryOffset));
+    }
+
+    // example 0 hides every key when there are several examples; the rest hide about one key in four
+    private int[] KeyMask(int batch, int columns)
+    {
+        var mask = new int[batch * columns];
+        for (int b = 0; b < batch; b++)
+            for (int j = 0; j < columns; j++)
+                mask[b * columns + j] = b == 0 && batch > 1 ? 0 : Rng.Next(4) == 0 ? 0 : 1;
+        return mask;
+    }
+}
