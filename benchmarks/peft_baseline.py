@@ -183,7 +183,7 @@ def training_step_flops(shape, batch: int, encoder_len: int, decoder_len: int, v
     position bias, the DePT low-rank product and the optimiser are not counted.
     """
     if shape.family == "llama":
-        return llama_training_step_flops(shape, batch, encoder_len + decoder_len)
+        return llama_training_step_flops(shape, batch, encoder_len + decoder_len, decoder_len)
     d = shape.d_model
     inner = shape.num_heads * shape.d_kv
     enc_rows = batch * encoder_len
@@ -214,10 +214,11 @@ def training_step_flops(shape, batch: int, encoder_len: int, decoder_len: int, v
     return 2 * forward_linear + 3 * forward_attention
 
 
-def llama_training_step_flops(shape: LlamaShape, batch: int, length: int) -> int:
+def llama_training_step_flops(shape: LlamaShape, batch: int, length: int, scored: int) -> int:
     """Causal LM of `length` rows per example (prompt included): q, o (d x H*dh), k, v (d x Hkv*dh), gate and up
     (d x F), down (F x d) per layer, full T x T attention scores (as the unfused kernels compute them), and the LM head on
-    every row; linear 2x forward, attention 3x forward, head 2x forward, as for T5."""
+    the `scored` (target) rows the loss reads: the useful work (transformers computes it on every row); linear 2x
+    forward, attention 3x forward, head 2x forward, as for T5."""
     rows = batch * length
     d, inner, kv = shape.d_model, shape.num_heads * shape.d_kv, shape.num_kv_heads * shape.d_kv
 
@@ -226,7 +227,7 @@ def llama_training_step_flops(shape: LlamaShape, batch: int, length: int) -> int
 
     layer_linear = 2 * linear(d, inner) + 2 * linear(d, kv) + 2 * linear(d, shape.d_ff) + linear(shape.d_ff, d)
     attention = 2 * 2 * batch * shape.num_heads * length * length * shape.d_kv
-    forward_linear = shape.num_layers * layer_linear + linear(d, shape.vocab)
+    forward_linear = shape.num_layers * layer_linear + 2 * batch * scored * d * shape.vocab
     return 2 * forward_linear + 3 * shape.num_layers * attention
 
 

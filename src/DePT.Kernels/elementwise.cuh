@@ -8,6 +8,9 @@ each (bit i of `bf16` = the i-th pointer), math in fp32:
                     DePT.Backends.DropoutHash (below); the backward is the same kernel on the gradient, same key
     ew_write_rows   cache (B, Tcap, d)[:, position + t, :] = rows (B, Tn, d)[:, t, :] for t < Tn
     ew_read_rows    rows (B, Tn, d)[:, t, :] = cache (B, Tcap, d)[:, position + t, :] for t < Tn
+    ew_gather_rows  out (K, d)[k] = inp (N, d)[indices[k]]                 an index outside [0, N) gives a zero row (code 6)
+    ew_scatter_rows out (N, d)[indices[k]] = inp (K, d)[k]   (rows not listed are left as they are; the indices are
+                    distinct, so no two threads write one row; an index outside [0, N) is skipped, code 6)
 Each element is read and written by the same thread, so an output may alias an input of the same dtype.
 
 Launch geometry: blockDim (256, 1, 1); gridDim.x = min(ceil(count / 8 / 256), 16 · number of SMs); each
@@ -59,6 +62,16 @@ struct WriteRowsArgs {
     int bf16;            // bit 0 cache, bit 1 rows
 };
 
+struct IndexedRowsArgs {
+    void* out;           // gather (K, d), scatter (N, d)
+    const void* inp;     // gather (N, d), scatter (K, d)
+    const int* indices;  // (K)      rows of the (N, d) side
+    int* errorWord;      // (4)      {code, value, position, limit}
+    long long count;     // K
+    int rows, dim;       // N, d
+    int bf16;            // bit 0 out, bit 1 inp
+};
+
 struct ReadRowsArgs {
     void* rows;          // (B, Tn, d)
     const void* cache;   // (B, Tcap, d)
@@ -72,6 +85,7 @@ static_assert(sizeof(FillArgs) == 24, "FillArgs layout changed: update the C# mi
 static_assert(sizeof(DropoutArgs) == 48, "DropoutArgs layout changed: update the C# mirror");
 static_assert(sizeof(WriteRowsArgs) == 40, "WriteRowsArgs layout changed: update the C# mirror");
 static_assert(sizeof(ReadRowsArgs) == 40, "ReadRowsArgs layout changed: update the C# mirror");
+static_assert(sizeof(IndexedRowsArgs) == 56, "IndexedRowsArgs layout changed: update the C# mirror");
 
 extern "C" __global__ void __launch_bounds__(256) ew_add(const AddArgs a)
 {
@@ -181,3 +195,37 @@ extern "C" __global__ void __launch_bounds__(256) ew_read_rows(const ReadRowsArg
         ops_store8(a.rows, ops_bit(a.bf16, 0), row * a.dim + col, n, vec, x);
     }
 }
+
+// chunks of 8 columns of the K listed rows; gather reads row indices[k] and writes row k, scatter the reverse
+template <bool GATHER>
+__device__ __forceinline__ void indexed_rows(const IndexedRowsArgs& a)
+{
+    const bool vec = (a.dim & 7) == 0 && ops_aligned16(a.out) && ops_aligned16(a.inp);
+    const long long chunksPerRow = (a.dim + 7) / 8;
+    const long long chunks = chunksPerRow * a.count;
+    for (long long c = ops_grid_start(); c < chunks; c += ops_grid_stride()) {
+        const long long k = c / chunksPerRow;
+        const int col = static_cast<int>(c - k * chunksPerRow) * 8;
+        const int n = ops_min(8, a.dim - col);
+        const int row = a.indices[k];
+        const bool ok = static_cast<unsigned>(row) < static_cast<unsigned>(a.rows);
+        if (!ok && col == 0) ops_report_error(a.errorWord, OPS_ERR_ROW_INDEX, row, static_cast<int>(k), a.rows);
+        float x[8];
+        if (GATHER) {
+            if (ok) {
+                ops_load8(a.inp, ops_bit(a.bf16, 1), static_cast<long long>(row) * a.dim + col, n, vec, x);
+            } else {
+#pragma unroll
+                for (int j = 0; j < 8; ++j) x[j] = 0.0f;
+            }
+            ops_store8(a.out, ops_bit(a.bf16, 0), k * a.dim + col, n, vec, x);
+        } else if (ok) {
+            ops_load8(a.inp, ops_bit(a.bf16, 1), k * a.dim + col, n, vec, x);
+            ops_store8(a.out, ops_bit(a.bf16, 0), static_cast<long long>(row) * a.dim + col, n, vec, x);
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(256) ew_gather_rows(const IndexedRowsArgs a) { indexed_rows<true>(a); }
+
+extern "C" __global__ void __launch_bounds__(256) ew_scatter_rows(const IndexedRowsArgs a) { indexed_rows<false>(a); }

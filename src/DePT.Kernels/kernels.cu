@@ -8,7 +8,7 @@ Every kernel is extern "C" with one by-value argument struct; see each header fo
 #include "common.cuh"   // defines: bf16, float_to_bf16, bf16_to_float, Pack8, Row8, load8/store8 (16-byte), report_error, DEPT_ERR_* codes, warp_sum
 #include "prompt.cuh"   // defines: PromptInputForwardArgs, PromptInputBackwardArgs, LowRankDeltaArgs, prompt_input_forward_{f32,bf16}out_{f32,bf16}emb, prompt_input_backward_reduce_{f32,bf16}, prompt_input_backward_lowrank_a, prompt_input_backward_lowrank_b, prompt_lowrank_delta
 #include "ops_common.cuh"  // defines: ops_bf16, ops_load/ops_store, ops_load8/ops_store8, ops_block_sum/ops_block_max, ops_report_error, OPS_ERR_TOKEN_TYPE (4)
-#include "elementwise.cuh" // defines: ew_add, ew_scale, ew_fill, ew_dropout, ew_write_rows, ew_read_rows
+#include "elementwise.cuh" // defines: ew_add, ew_scale, ew_fill, ew_dropout, ew_write_rows, ew_read_rows, ew_gather_rows, ew_scatter_rows
 #include "activation.cuh"  // defines: act_forward, act_backward, gated_act_forward, gated_act_backward
 #include "norm.cuh"        // defines: rmsnorm_forward, rmsnorm_backward, layernorm_forward, layernorm_backward
 #include "embedding.cuh"   // defines: embedding_lookup, embedding_add_positions, relative_position_bias

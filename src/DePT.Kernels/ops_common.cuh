@@ -21,6 +21,7 @@ from the system or CUDA; names carry an ops_ prefix so that they never meet thos
 
 #define OPS_ERR_TOKEN_ID 1      // value = id, position = flat row, limit = rows of the table (same code as common.cuh)
 #define OPS_ERR_TOKEN_TYPE 4    // value = token type id, position = flat row, limit = rows of the token-type table
+#define OPS_ERR_ROW_INDEX 6     // value = row index, position = its place in the index list, limit = rows of the indexed tensor
 
 typedef unsigned short ops_bf16;   // bf16 bits
 

@@ -105,7 +105,7 @@ internal sealed class RowRunner(IBackend backend, BenchPlan plan, Action<string>
             return model.Generate(inputs, data.Generation, generation).GetLength(1);
         }
 
-        double stepFlops = FlopCounter.LlamaTrainingStep(shape, batch, method.PromptLength + shape.InputLength + shape.TargetLength);
+        double stepFlops = FlopCounter.LlamaTrainingStep(shape, batch, method.PromptLength + shape.InputLength + shape.TargetLength, shape.TargetLength);
         return Measure(benchCase, TrainingStep, Generate, stepFlops, meanInputLength: null, freeBeforeWeights);
     }
 

@@ -55,16 +55,18 @@ internal static class FlopCounter
     /// <summary>
     /// FLOPs of one causal-LM forward + backward over <paramref name="length"/> rows per example: per layer q, o (d × H·dh),
     /// k, v (d × Hkv·dh), gate and up (d × F), down (F × d); full T × T attention scores (the unfused kernels compute them
-    /// all); the LM head on every row. The same formula as peft_baseline.py's llama_training_step_flops.
+    /// all); the LM head on the <paramref name="scoredRows"/> rows per example that the loss scores (the useful work:
+    /// transformers runs it on every row, we on these only). The same formula as peft_baseline.py's llama_training_step_flops.
     /// </summary>
-    public static double LlamaTrainingStep(LlamaShape model, int batch, int length)
+    public static double LlamaTrainingStep(LlamaShape model, int batch, int length, int scoredRows)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        ArgumentOutOfRangeException.ThrowIfNegative(scoredRows);
         double rows = (double)batch * length, d = model.ModelDim, inner = (double)model.Heads * model.HeadDim, kv = (double)model.KeyValueHeads * model.HeadDim;
         double layer = 2 * Linear(rows, d, inner) + 2 * Linear(rows, d, kv) + 2 * Linear(rows, d, model.FeedForwardDim) + Linear(rows, model.FeedForwardDim, d);
-        double linear = model.Layers * layer + Linear(rows, d, model.VocabSize);
+        double linear = model.Layers * layer + Linear((double)batch * scoredRows, d, model.VocabSize);
         double attention = model.Layers * Attention(batch, model.Heads, length, length, model.HeadDim);
         return 2 * linear + 3 * attention;
     }

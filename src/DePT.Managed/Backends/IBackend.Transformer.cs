@@ -127,4 +127,13 @@ public partial interface IBackend
 
     /// <summary>rows (B, Tn, d) = cache (B, Tcap, d)[:, position : position + Tn, :]: e.g. the last position's hidden state.</summary>
     void ReadRows(Tensor rows, Tensor cache, int position);
+
+    /// <summary>
+    /// output (K, d)[k] = input (N, d)[rowIndices[k]], rowIndices (K) I32 distinct and in [0, N) (rank ≥ 2 tensors read
+    /// as rows): e.g. the rows a loss scores.
+    /// </summary>
+    void GatherRows(Tensor output, Tensor input, Tensor rowIndices);
+
+    /// <summary>dInput (N, d) = the gradient of <see cref="GatherRows"/> (assigned): dOutput's rows at rowIndices, zeros elsewhere.</summary>
+    void GatherRowsBackward(Tensor dInput, Tensor dOutput, Tensor rowIndices);
 }

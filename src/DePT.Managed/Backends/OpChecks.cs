@@ -337,6 +337,20 @@ internal static class OpChecks
         return (n, vocab);
     }
 
+    /// <summary>Indexed rows: the listed side (K, d), the indexed side (N, d), indices (K) I32; returns (K, N, d).</summary>
+    public static (int Count, int Rows, int Dim) IndexedRows(string op, Device device, Tensor listed, string listedName, Tensor indexed, string indexedName, Tensor rowIndices)
+    {
+        var (rows, dim) = FloatRows(op, indexedName, indexed, device);
+        var (count, listedDim) = FloatRows(op, listedName, listed, device);
+        if (listedDim != dim)
+            throw new ArgumentException($"{op}: {listedName} {listed.ShapeText} has rows of {listedDim}; {indexedName} {indexed.ShapeText} has rows of {dim}.");
+        Require(op, "rowIndices", rowIndices, device, I32Only);
+        if (rowIndices.Length != count)
+            throw new ArgumentException($"{op}: rowIndices {rowIndices.ShapeText} must hold one index per row of {listedName} {listed.ShapeText} ({count}).");
+        Distinct(op, listedName, listed, indexedName, indexed);
+        return (count, rows, dim);
+    }
+
     /// <summary>Rows written to or read from a cache: cache (B, Tcap, d), rows (B, Tn, d), position + Tn ≤ Tcap.</summary>
     public static (int B, int Rows, int Capacity, int D) CacheRows(string op, Device device, Tensor cache, Tensor rows, int position)
     {

@@ -13,6 +13,7 @@ internal static class KernelError
     public const int SequenceLongerThanMaximum = 3;
     public const int TokenTypeOutOfRange = 4;
     public const int RowOffsetOutOfRange = 5;
+    public const int RowIndexOutOfRange = 6;
 
     public static Exception ToException(ReadOnlySpan<int> word) => word[0] switch
     {
@@ -26,6 +27,8 @@ internal static class KernelError
             $"Token type id {word[1]} at flat position {word[2]} is outside [0, {word[3]})."),
         RowOffsetOutOfRange => new ArgumentOutOfRangeException("rowOffset",
             $"Row offset {word[1]} of example {word[2]} is outside [0, L={word[3]}]."),
+        RowIndexOutOfRange => new ArgumentOutOfRangeException("rowIndices",
+            $"Row index {word[1]} at place {word[2]} of the index list is outside [0, {word[3]})."),
         _ => new InvalidOperationException($"A kernel reported unknown error code {word[0]} (value {word[1]}, position {word[2]}, limit {word[3]})."),
     };
 }

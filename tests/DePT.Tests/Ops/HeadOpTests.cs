@@ -163,6 +163,24 @@ public class HeadOpTests
         Assert.That(cache.ToFloatArray(), Is.EqualTo(expected.Select(v => (float)v).ToArray()));
     }
 
+    [TestCase(0, DType.F32)]
+    [TestCase(4, DType.BF16)]
+    [TestCase(9, DType.F32)]
+    public void ReadRowsCopiesTheWindowOut(int position, DType rowsType)
+    {
+        var rng = NewRandom();
+        const int b = 3, capacity = 10, count = 1, d = 6;
+        var values = Values(rng, b * capacity * d);
+        using var cache = Upload(_cpu, values, DType.F32, b, capacity, d);
+        using var rows = Poisoned(_cpu, rowsType, b, count, d);
+        _cpu.ReadRows(rows, cache, position);
+        var expected = new float[b * count * d];
+        for (int e = 0; e < b; e++)
+            Array.Copy(values, (e * capacity + position) * d, expected, e * count * d, count * d);
+        Assert.That(rows.ToFloatArray(), Is.EqualTo(Rounded(expected, rowsType)));
+        Assert.That(() => _cpu.ReadRows(rows, cache, capacity), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains($"position {capacity}"));
+    }
+
     private static (double[] Loss, double[] Gradient) Reference(double[] z, int[] labels, int n, int vocab, double scale)
     {
         var loss = new double[n];

@@ -125,4 +125,41 @@ public class ElementwiseGpuTests : OpsGpuTest
                 $"cache (B={batch}, Tcap={capacity}, d={dim}) rows {position}..{position + count - 1}");
         }
     }
+
+    [TestCase(F32, F32)]
+    [TestCase(BF16, BF16)]
+    [TestCase(BF16, F32)]
+    [TestCase(F32, BF16)]
+    public void ReadRowsMatchesCpu(DType cacheType, DType rowsType)
+    {
+        foreach (var (batch, capacity, count, position, dim) in new[] { (2, 7, 3, 4, 5), (3, 16, 1, 15, 64), (1, 5, 5, 0, 8), (8, 600, 1, 599, 4096) })
+        {
+            var cache = Input(Values((long)batch * capacity * dim), cacheType, batch, capacity, dim);
+            var rows = Poisoned(rowsType, batch, count, dim);
+            Both((be, g) => be.ReadRows(rows.On(g), cache.On(g), position));
+            Gpu.Synchronize();
+            Assert.That(rows.Gpu.ToFloatArray(), Is.EqualTo(Rounded(rows.Cpu.ToFloatArray(), rowsType)),
+                $"rows {position}..{position + count - 1} of a cache (B={batch}, Tcap={capacity}, d={dim})");
+        }
+    }
+
+    [TestCase(F32, F32)]
+    [TestCase(BF16, BF16)]
+    [TestCase(F32, BF16)]
+    public void GatherRowsAndItsBackwardMatchCpu(DType inputType, DType outputType)
+    {
+        foreach (var (rows, dim, picked) in new[] { (9, 5, new[] { 7, 0, 4 }), (600, 4096, Enumerable.Range(0, 64).Select(i => 599 - 9 * i).ToArray()), (5, 33, new[] { 4, 3, 2, 1, 0 }) })
+        {
+            var input = Input(Values((long)rows * dim), inputType, rows, dim);
+            var indices = Ints(picked, picked.Length);
+            var output = Poisoned(outputType, picked.Length, dim);
+            Both((be, g) => be.GatherRows(output.On(g), input.On(g), indices.On(g)));
+            AssertClose(output, $"gather {picked.Length} of {rows} rows of {dim}");
+
+            var dOutput = Input(Values((long)picked.Length * dim), outputType, picked.Length, dim);
+            var dInput = Poisoned(inputType, rows, dim);
+            Both((be, g) => be.GatherRowsBackward(dInput.On(g), dOutput.On(g), indices.On(g)));
+            AssertClose(dInput, $"gather backward {picked.Length} of {rows} rows of {dim} (others zero)");
+        }
+    }
 }

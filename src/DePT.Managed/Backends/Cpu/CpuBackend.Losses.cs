@@ -140,6 +140,48 @@ public sealed partial class CpuBackend
         }
     }
 
+    /// <inheritdoc />
+    public void GatherRows(Tensor output, Tensor input, Tensor rowIndices)
+    {
+        var (count, rows, dim) = OpChecks.IndexedRows(nameof(GatherRows), Device, output, nameof(output), input, nameof(input), rowIndices);
+        var indices = CheckedRowIndices(rowIndices, rows);
+        var row = new float[dim];
+        for (int k = 0; k < count; k++)
+        {
+            ReadRow(input, (long)indices[k] * dim, row);
+            WriteRow(output, (long)k * dim, row);
+        }
+    }
+
+    /// <inheritdoc />
+    public void GatherRowsBackward(Tensor dInput, Tensor dOutput, Tensor rowIndices)
+    {
+        var (count, rows, dim) = OpChecks.IndexedRows(nameof(GatherRowsBackward), Device, dOutput, nameof(dOutput), dInput, nameof(dInput), rowIndices);
+        var indices = CheckedRowIndices(rowIndices, rows);
+        Fill(dInput, 0f);
+        var row = new float[dim];
+        for (int k = 0; k < count; k++)
+        {
+            ReadRow(dOutput, (long)k * dim, row);
+            WriteRow(dInput, (long)indices[k] * dim, row);
+        }
+    }
+
+    /// <summary>The indices, each in [0, rows) and none twice (the backward assigns each listed row once).</summary>
+    private static int[] CheckedRowIndices(Tensor rowIndices, int rows)
+    {
+        var indices = Host(rowIndices).AsSpan<int>().ToArray();
+        var seen = new HashSet<int>();
+        for (int k = 0; k < indices.Length; k++)
+        {
+            if ((uint)indices[k] >= (uint)rows)
+                throw new ArgumentOutOfRangeException(nameof(rowIndices), $"Row index {indices[k]} at place {k} of the index list is outside [0, {rows}).");
+            if (!seen.Add(indices[k]))
+                throw new ArgumentException($"Row index {indices[k]} appears twice in the index list (at place {k}); the rows must be distinct.", nameof(rowIndices));
+        }
+        return indices;
+    }
+
     private static int MaskedCount(Tensor mask, int b, int t)
     {
         int count = 0;

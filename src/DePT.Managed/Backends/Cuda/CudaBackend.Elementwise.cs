@@ -87,6 +87,31 @@ public sealed partial class CudaBackend
         CudaDevice.Kernels.Launch("ew_read_rows", Flat(Chunks((long)batch * count, dim)), args);
     }
 
+    /// <inheritdoc />
+    public void GatherRows(Tensor output, Tensor input, Tensor rowIndices)
+    {
+        var (count, rows, dim) = OpChecks.IndexedRows(nameof(GatherRows), Device, output, nameof(output), input, nameof(input), rowIndices);
+        LaunchIndexedRows("ew_gather_rows", output, input, rowIndices, count, rows, dim);
+    }
+
+    /// <inheritdoc />
+    public void GatherRowsBackward(Tensor dInput, Tensor dOutput, Tensor rowIndices)
+    {
+        var (count, rows, dim) = OpChecks.IndexedRows(nameof(GatherRowsBackward), Device, dOutput, nameof(dOutput), dInput, nameof(dInput), rowIndices);
+        Fill(dInput, 0f);
+        LaunchIndexedRows("ew_scatter_rows", dInput, dOutput, rowIndices, count, rows, dim);
+    }
+
+    private void LaunchIndexedRows(string kernel, Tensor output, Tensor input, Tensor rowIndices, int count, int rows, int dim)
+    {
+        var args = new IndexedRowsArgs
+        {
+            Out = Ptr(output), Inp = Ptr(input), Indices = Ptr(rowIndices), ErrorWord = CudaDevice.ErrorWord.Address,
+            Count = count, Rows = rows, Dim = dim, Bf16 = Bf16(output, 0) | Bf16(input, 1),
+        };
+        CudaDevice.Kernels.Launch(kernel, Flat(Chunks(count, dim)), args);
+    }
+
     private void LaunchScale(Tensor output, Tensor input, float factor)
     {
         var args = new ScaleArgs { Out = Ptr(output), Inp = Ptr(input), Count = output.Length, Bf16 = Bf16(output, 0) | Bf16(input, 1), Factor = factor };

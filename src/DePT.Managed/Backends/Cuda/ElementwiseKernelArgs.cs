@@ -62,3 +62,12 @@ internal struct ReadRowsArgs
     public ulong Rows, Cache;
     public int Batch, RowCount, Capacity, Dim, Position, Bf16;
 }
+
+/// <summary>Mirror of <c>IndexedRowsArgs</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct IndexedRowsArgs
+{
+    public ulong Out, Inp, Indices, ErrorWord;
+    public long Count;
+    public int Rows, Dim, Bf16;
+}

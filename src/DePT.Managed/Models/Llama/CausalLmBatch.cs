@@ -13,8 +13,9 @@ namespace DePT.Models.Llama;
 /// <c>generate</c> gives them (they are masked).</item>
 /// <item><see cref="RowOffsets"/> (B) I32: each example's left padding, for
 /// <see cref="IBackend.PromptInputForward"/>'s row offset (so its first real token takes row 0 of DePT's A).</item>
-/// <item><see cref="Labels"/> (B·(m+L)) I32, already shifted: row t is scored against the label of row t + 1
-/// (transformers' causal-LM loss), the last row and −100 labels not at all; <see cref="LabelCount"/> of them count.</item>
+/// <item><see cref="ScoredRows"/> and <see cref="ScoredLabels"/> (K) I32: the flat rows b·(m+L) + t that are scored and
+/// the label each is scored against, the label of row t + 1 (transformers' shifted causal-LM loss); the last row, prompt
+/// rows and −100 labels are not scored. The LM head runs on these K rows only.</item>
 /// </list>
 /// </summary>
 public sealed class CausalLmBatch : IDisposable
@@ -22,12 +23,14 @@ public sealed class CausalLmBatch : IDisposable
     /// <summary>The label value that is not scored (transformers' -100).</summary>
     public const int IgnoreIndex = -100;
 
-    private CausalLmBatch(Tensor mask, Tensor positions, Tensor rowOffsets, Tensor? labels, int[] hostMask, int batch, int length, int promptLength, int labelCount)
+    private CausalLmBatch(Tensor mask, Tensor positions, Tensor rowOffsets, Tensor? scoredRows, Tensor? scoredLabels, int[] hostMask, int batch, int length,
+        int promptLength, int labelCount)
     {
         Mask = mask;
         Positions = positions;
         RowOffsets = rowOffsets;
-        Labels = labels;
+        ScoredRows = scoredRows;
+        ScoredLabels = scoredLabels;
         HostMask = hostMask;
         Batch = batch;
         Length = length;
@@ -44,8 +47,11 @@ public sealed class CausalLmBatch : IDisposable
     /// <summary>(B) I32 left padding of each example's tokens.</summary>
     public Tensor RowOffsets { get; }
 
-    /// <summary>(B·(m+L)) I32 shifted labels, or null for a batch without labels.</summary>
-    public Tensor? Labels { get; }
+    /// <summary>(K) I32 flat rows b·(m+L) + t that are scored, in order; null for a batch without labels.</summary>
+    public Tensor? ScoredRows { get; }
+
+    /// <summary>(K) I32 the label each scored row is scored against (the next row's); null for a batch without labels.</summary>
+    public Tensor? ScoredLabels { get; }
 
     /// <summary>B.</summary>
     public int Batch { get; }
@@ -56,7 +62,7 @@ public sealed class CausalLmBatch : IDisposable
     /// <summary>m: the prompt rows in front.</summary>
     public int PromptLength { get; }
 
-    /// <summary>Labels that are scored (0 without labels).</summary>
+    /// <summary>K: labels that are scored (0 without labels).</summary>
     public int LabelCount { get; }
 
     /// <summary>The mask (B, m+L) on the host.</summary>
@@ -83,7 +89,8 @@ public sealed class CausalLmBatch : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        Labels?.Dispose();
+        ScoredLabels?.Dispose();
+        ScoredRows?.Dispose();
         RowOffsets.Dispose();
         Positions.Dispose();
         Mask.Dispose();
@@ -101,8 +108,8 @@ public sealed class CausalLmBatch : IDisposable
         var fullMask = new int[batch * total];
         var positions = new int[batch * total];
         var offsets = new int[batch];
-        var shifted = labels.IsEmpty ? null : new int[batch * total];
-        int labelCount = 0;
+        var scoredRows = labels.IsEmpty ? null : new List<int>();
+        var scoredLabels = new List<int>();
         for (int b = 0; b < batch; b++)
         {
             var exampleMask = mask.Slice(b * length, length);
@@ -123,7 +130,7 @@ public sealed class CausalLmBatch : IDisposable
                 seen += fullMask[b * total + t];
                 positions[b * total + t] = fullMask[b * total + t] == 1 ? seen - 1 : 1;
             }
-            if (shifted is null) continue;
+            if (scoredRows is null) continue;
             // row t predicts row t + 1: prompt rows' labels are −100, so the first scored row is the one before a scored token
             for (int t = 0; t < total; t++)
             {
@@ -131,11 +138,12 @@ public sealed class CausalLmBatch : IDisposable
                 int label = t + 1 < total && next >= 0 ? labels[b * length + next] : IgnoreIndex;
                 if (label != IgnoreIndex && (uint)label >= (uint)vocabSize)
                     throw new ArgumentException($"Label {label} of example {b} at position {next} is outside the vocabulary [0, {vocabSize}) and is not {IgnoreIndex}.", nameof(labels));
-                shifted[b * total + t] = label;
-                if (label != IgnoreIndex) labelCount++;
+                if (label == IgnoreIndex) continue;
+                scoredRows.Add(b * total + t);
+                scoredLabels.Add(label);
             }
         }
-        if (shifted is not null && labelCount == 0)
+        if (scoredRows is { Count: 0 })
             throw new ArgumentException($"No label is scored (every label after the first position is {IgnoreIndex}); the mean loss would divide by zero.", nameof(labels));
 
         var owned = new List<Tensor>();
@@ -144,8 +152,9 @@ public sealed class CausalLmBatch : IDisposable
             var maskTensor = Upload(backend, owned, fullMask, batch, total);
             var positionTensor = Upload(backend, owned, positions, batch, total);
             var offsetTensor = Upload(backend, owned, offsets, batch);
-            var labelTensor = shifted is null ? null : Upload(backend, owned, shifted, batch * total);
-            return new CausalLmBatch(maskTensor, positionTensor, offsetTensor, labelTensor, fullMask, batch, total, promptLength, labelCount);
+            var rowTensor = scoredRows is null ? null : Upload(backend, owned, [.. scoredRows], scoredRows.Count);
+            var labelTensor = scoredRows is null ? null : Upload(backend, owned, [.. scoredLabels], scoredLabels.Count);
+            return new CausalLmBatch(maskTensor, positionTensor, offsetTensor, rowTensor, labelTensor, fullMask, batch, total, promptLength, scoredLabels.Count);
         }
         catch
         {

@@ -74,22 +74,26 @@ public sealed class LlamaModel : IDisposable
     }
 
     /// <summary>
-    /// The training forward: decoder, LM head and the mean cross-entropy of each row against the next row's label (labels
-    /// −100 and prompt rows not scored). Keeps what <see cref="LlamaTrainingPass.Backward"/> needs; <paramref name="batch"/>
-    /// must stay alive until then.
+    /// The training forward: decoder, then the LM head and the mean cross-entropy on the scored rows only (each against the
+    /// next row's label; labels −100 and prompt rows are not scored, so their logits are never made). Keeps what
+    /// <see cref="LlamaTrainingPass.Backward"/> needs; <paramref name="batch"/> must stay alive until then.
     /// </summary>
     public LlamaTrainingPass ForwardTraining(Tensor inputsEmbeds, CausalLmBatch batch)
     {
         var (size, length) = RequireInputs(inputsEmbeds, batch);
-        var labels = batch.Labels ?? throw new ArgumentException("The batch has no labels; create it with labels for training.", nameof(batch));
+        if (batch.ScoredRows is not { } rows || batch.ScoredLabels is not { } labels)
+            throw new ArgumentException("The batch has no labels; create it with labels for training.", nameof(batch));
         var saved = new PreNormStackSaved();
-        Tensor? final = null, logits = null, losses = null;
+        Tensor? final = null, scored = null, logits = null, losses = null;
         try
         {
             final = _decoder.Forward(inputsEmbeds, batch.Mask, batch.Positions, saved);
-            logits = LmHead(final, size * length);
+            scored = Backend.Allocate(DType, batch.LabelCount, Config.HiddenSize);
+            Backend.GatherRows(scored, final, rows);
             final.Dispose();
-            losses = Backend.Allocate(DType.F32, size * length);
+            logits = LmHead(scored, batch.LabelCount);
+            scored.Dispose();
+            losses = Backend.Allocate(DType.F32, batch.LabelCount);
             Backend.SoftmaxCrossEntropy(losses, logits, labels, CausalLmBatch.IgnoreIndex, 1f / batch.LabelCount);
             return new LlamaTrainingPass(this, _decoder, batch, saved, logits, losses);
         }
@@ -97,6 +101,7 @@ public sealed class LlamaModel : IDisposable
         {
             losses?.Dispose();
             logits?.Dispose();
+            scored?.Dispose();
             final?.Dispose();
             saved.Dispose();
             throw;

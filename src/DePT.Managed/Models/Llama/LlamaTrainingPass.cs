@@ -34,7 +34,7 @@ public sealed class LlamaTrainingPass : IDisposable
     /// <summary>The number of labels the loss averages over.</summary>
     public int LabelCount => _batch.LabelCount;
 
-    /// <summary>Bytes held for the backward after the forward: saved activations, the logits' gradient and the per-row losses.</summary>
+    /// <summary>Bytes held for the backward after the forward: saved activations, the scored rows' logit gradient and their losses.</summary>
     public long SavedBytes { get; }
 
     /// <summary>
@@ -53,7 +53,11 @@ public sealed class LlamaTrainingPass : IDisposable
             throw new InvalidOperationException("Backward was already run (or the pass disposed); run a new forward.");
         var backend = _model.Backend;
         using var dFinal = backend.Allocate(_model.DType, _batch.Batch, _batch.Length, _model.Config.HiddenSize);
-        backend.LinearBackwardInput(dFinal, _dLogits, _model.Weights.LmHead);
+        using (var dScored = backend.Allocate(_model.DType, _batch.LabelCount, _model.Config.HiddenSize))
+        {
+            backend.LinearBackwardInput(dScored, _dLogits, _model.Weights.LmHead);
+            backend.GatherRowsBackward(dFinal, dScored, _batch.ScoredRows!);
+        }
         _dLogits.Dispose();
         _dLogits = null;
         var dInputs = _decoder.Backward(dFinal, _saved, _batch.Positions);
