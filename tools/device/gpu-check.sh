@@ -3,7 +3,8 @@
 # nvcc, run the GPU tests through the NVRTC path and through the fatbin path, `dept doctor`, and the
 # prompt-input lab. Expects .device/ packed with DePT.Tests and DePT.Cli. Logs land in $OUT.
 #   tools/device/gpu-check.sh [extra test-app arguments]
-# LAB=0 builds only the fatbin and skips the lab; REGENERATE_FIXTURES=1 rewrites the reference fixtures first.
+# LAB=0 builds only the fatbin and skips the lab; REGENERATE_FIXTURES=1 rewrites the reference fixtures first (T5, BERT
+# and LLaMA); LLAMA_FIXTURES=1 writes only the LLaMA-family ones (make_llama_fixtures.py).
 set -uo pipefail
 out=${OUT:-/tmp/dept-gpu-check}
 mkdir -p "$out"
@@ -25,6 +26,11 @@ if [ "${REGENERATE_FIXTURES:-0}" = 1 ]; then
   step "reference fixtures (transformers), into the tree the tests read"
   PYTHONUNBUFFERED=1 python3 tools/reference/make_fixtures.py --out tests/DePT.Tests/Fixtures/reference >"$out/fixtures.log" 2>&1
   echo "exit $?"; tail -5 "$out/fixtures.log"
+fi
+if [ "${REGENERATE_FIXTURES:-0}" = 1 ] || [ "${LLAMA_FIXTURES:-0}" = 1 ]; then
+  step "LLaMA-family reference fixtures (transformers), into the tree the tests read"
+  PYTHONUNBUFFERED=1 python3 tools/reference/make_llama_fixtures.py --out tests/DePT.Tests/Fixtures/reference >"$out/llama-fixtures.log" 2>&1
+  echo "exit $?"; tail -8 "$out/llama-fixtures.log"
   tar cf "$out/fixtures.tar" -C tests/DePT.Tests/Fixtures/reference .
 fi
 

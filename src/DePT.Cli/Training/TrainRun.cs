@@ -17,11 +17,12 @@ internal static class TrainRun
         string output = Path.GetFullPath(folder);
         using var replicas = TrainingReplicas.Open(settings, device);
         var model = replicas.Model;
-        Console.WriteLine($"model {model.Name}: {(model.T5 is not null ? "T5, text-to-text" : "encoder + classification head")}, d={model.Dim}, on {replicas.Describe()}");
+        string family = model.T5 is not null ? "T5, text-to-text" : model.CausalLm is not null ? "causal LM, text-to-text" : "encoder + classification head";
+        Console.WriteLine($"model {model.Name}: {family}, d={model.Dim}, on {replicas.Describe()}");
 
         var data = TrainData.Load(model, settings, Console.WriteLine);
         var labels = TaskSetup.LabelsOf(model, data.Train);
-        if (model.T5 is not null && labels is not null && data.Validation.Any(e => !labels.Contains(e.Target!))) labels = null;   // free text after all
+        if (model.Encoder is null && labels is not null && data.Validation.Any(e => !labels.Contains(e.Target!))) labels = null;   // free text after all
         var metric = MetricOf(settings.Metric, labels);
         var optimizer = new AdamWSettings(settings.PromptLearningRate, settings.LowRankLearningRate, WeightDecay: settings.WeightDecay,
             WarmupSteps: settings.WarmupSteps, TotalSteps: settings.Steps, MaxGradNorm: settings.MaxGradNorm);

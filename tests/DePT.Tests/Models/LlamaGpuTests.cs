@@ -9,28 +9,32 @@ namespace DePT.Tests.Models;
 
 /// <summary>
 /// The LLaMA-family runtime on CUDA against the CPU reference on tiny random models (no fixtures needed): a DePT training
-/// step on a left-padded batch (inputs through the row-offset input op, logits, loss, d inputs_embeds, dP, dA, dB) in
-/// fp32 (1e-4) and bf16 (3e-2), and batched greedy generation (identical tokens in fp32).
+/// step on a left-padded batch (inputs through the row-offset input op, logits, loss, d inputs_embeds, dP, dA, dB) in fp32
+/// (1e-3, as the fixture parity on the GPU) and in bf16 against the CPU's own bf16 run (outputs 3e-2, gradients 1.5e-1:
+/// the bounds of ModelParityTests, since two bf16 runs round at the same places but sum in other orders), and batched
+/// greedy generation (identical tokens in fp32).
 /// </summary>
 public class LlamaGpuTests : GpuFixture
 {
     private const int Batch = 3, Length = 7, PromptLength = 3, Rank = 2, MaxLength = 8, Dim = 16, Vocab = 40;
 
-    [TestCase("llama", "F32", 1e-4)]
-    [TestCase("llama", "BF16", 3e-2)]
-    [TestCase("qwen2", "F32", 1e-4)]
-    [TestCase("qwen2", "BF16", 3e-2)]
-    public void DePTStepMatchesCpu(string family, string dtypeName, double bound)
+    [TestCase("llama", "F32")]
+    [TestCase("llama", "BF16")]
+    [TestCase("qwen2", "F32")]
+    [TestCase("qwen2", "BF16")]
+    public void DePTStepMatchesCpu(string family, string dtypeName)
     {
         var dtype = Enum.Parse<DType>(dtypeName);
         using var folder = TinyLlamaFolder.Create(family == "llama" ? TinyLlamaFolder.LlamaConfig() : TinyLlamaFolder.Qwen2Config(), seed: 21);
         var data = StepData.Draw(new Random(TestContext.CurrentContext.Random.Next()));
-        var cpu = Step(new CpuBackend(), DType.F32, folder.Path, data);
+        var cpu = Step(new CpuBackend(), dtype, folder.Path, data);
         var gpu = Step(Gpu, dtype, folder.Path, data);
         Assert.Multiple(() =>
         {
             foreach (var name in cpu.Keys)
             {
+                double bound = dtype == DType.F32 ? 1e-3
+                    : name.StartsWith("grad_", StringComparison.Ordinal) ? ModelParityTests.LlamaBf16DerivedBound : ModelParityTests.LlamaBf16OutputBound;
                 double error = ErrorMetrics.Relative(gpu[name], cpu[name]);
                 Assert.That(error, Is.LessThan(bound), $"{family} {dtype} {name}: {ErrorMetrics.FirstMismatches(gpu[name], cpu[name], bound)}");
             }

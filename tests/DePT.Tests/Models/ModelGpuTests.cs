@@ -56,13 +56,13 @@ public class ModelGpuTests : GpuFixture
         Assert.That(results.PaddedGradient, Is.All.EqualTo(0f), "gradient at padded positions");
     }
 
-    /// <summary>bf16 LLaMA-family models against transformers: outputs within 2e-2, gradients within 6e-2 (as the CPU's bf16 bound).</summary>
+    /// <summary>bf16 LLaMA-family models against transformers, with the CPU's bf16 bounds for them (outputs 3e-2, gradients 1.5e-1; ModelParityTests says why).</summary>
     [TestCaseSource(typeof(LlamaFixtureRun), nameof(LlamaFixtureRun.Models))]
     public void Llama_Bf16_MatchesTransformers(string model)
     {
         var results = LlamaFixtureRun.Run(Gpu, DType.BF16, model);
 
-        results.AssertWithin(Bf16Bound, 6e-2, $"gpu bf16 {model} vs transformers");
+        results.AssertWithin(ModelParityTests.LlamaBf16OutputBound, ModelParityTests.LlamaBf16DerivedBound, $"gpu bf16 {model} vs transformers");
         Assert.That(results.GeneratedIds!.GetLength(1), Is.EqualTo(16));
     }
 

@@ -54,13 +54,21 @@ public class ModelParityTests
         });
     }
 
+    /// <summary>
+    /// bf16 LLaMA-family runs: outputs within 3e-2 and gradients within 1.5e-1. A self-made fixture of the same tiny
+    /// shape (our own fp32 run as the reference, bf16-exact weights) measured logits 1.7e-2 and gradients up to 8.9e-2
+    /// (grad_inputs_embeds) from the activations' rounding alone, so T5's 2e-2 / 6e-2 would be met only by chance.
+    /// </summary>
     [TestCaseSource(typeof(LlamaFixtureRun), nameof(LlamaFixtureRun.Models))]
     public void Llama_Bf16_StaysNearTransformers(string model)
     {
         var results = LlamaFixtureRun.Run(new CpuBackend(), DType.BF16, model);
 
-        results.AssertWithin(Bf16OutputBound, Bf16DerivedBound, $"cpu bf16 {model}");
+        results.AssertWithin(LlamaBf16OutputBound, LlamaBf16DerivedBound, $"cpu bf16 {model}");
     }
+
+    /// <summary>The LLaMA bf16 bounds (see <see cref="Llama_Bf16_StaysNearTransformers"/>), shared with the GPU tests.</summary>
+    internal const double LlamaBf16OutputBound = 3e-2, LlamaBf16DerivedBound = 1.5e-1;
 
     [Test]
     public void Bert_MatchesTransformers()
