@@ -10,33 +10,50 @@ namespace DePT.Tests.Models;
 /// <summary>
 /// The LLaMA-family runtime on CUDA against the CPU reference on tiny random models (no fixtures needed): a DePT training
 /// step on a left-padded batch (inputs through the row-offset input op, logits, loss, d inputs_embeds, dP, dA, dB) in fp32
-/// (1e-3, as the fixture parity on the GPU) and in bf16 against the CPU's own bf16 run (outputs 3e-2, gradients 1.5e-1:
-/// the bounds of ModelParityTests, since two bf16 runs round at the same places but sum in other orders), and batched
+/// (1e-3, as the fixture parity on the GPU) and in bf16 as accurate as the CPU's own bf16 run (both against fp32), and batched
 /// greedy generation (identical tokens in fp32).
 /// </summary>
 public class LlamaGpuTests : GpuFixture
 {
     private const int Batch = 3, Length = 7, PromptLength = 3, Rank = 2, MaxLength = 8, Dim = 16, Vocab = 40;
 
-    [TestCase("llama", "F32")]
-    [TestCase("llama", "BF16")]
-    [TestCase("qwen2", "F32")]
-    [TestCase("qwen2", "BF16")]
-    public void DePTStepMatchesCpu(string family, string dtypeName)
+    [TestCase("llama")]
+    [TestCase("qwen2")]
+    public void DePTStepMatchesCpu_F32(string family)
     {
-        var dtype = Enum.Parse<DType>(dtypeName);
         using var folder = TinyLlamaFolder.Create(family == "llama" ? TinyLlamaFolder.LlamaConfig() : TinyLlamaFolder.Qwen2Config(), seed: 21);
         var data = StepData.Draw(new Random(TestContext.CurrentContext.Random.Next()));
-        var cpu = Step(new CpuBackend(), dtype, folder.Path, data);
-        var gpu = Step(Gpu, dtype, folder.Path, data);
+        var cpu = Step(new CpuBackend(), DType.F32, folder.Path, data);
+        var gpu = Step(Gpu, DType.F32, folder.Path, data);
         Assert.Multiple(() =>
         {
             foreach (var name in cpu.Keys)
+                Assert.That(ErrorMetrics.Relative(gpu[name], cpu[name]), Is.LessThan(1e-3), $"{family} F32 {name}: {ErrorMetrics.FirstMismatches(gpu[name], cpu[name], 1e-3)}");
+        });
+    }
+
+    /// <summary>
+    /// bf16 on the GPU is as accurate as bf16 on the CPU: both against the fp32 step, the GPU's error stays within twice the
+    /// CPU's (plus 5e-3). The two bf16 runs round at the same places but sum in other orders; on this tiny random model
+    /// that alone moves logits by about 3 % and gradients by up to 8 %, so a fixed bound between the two runs measures
+    /// noise, while a wrong kernel shows as an error far above the CPU's own.
+    /// </summary>
+    [TestCase("llama")]
+    [TestCase("qwen2")]
+    public void DePTStepInBf16_IsAsAccurateAsTheCpusBf16(string family)
+    {
+        using var folder = TinyLlamaFolder.Create(family == "llama" ? TinyLlamaFolder.LlamaConfig() : TinyLlamaFolder.Qwen2Config(), seed: 21);
+        var data = StepData.Draw(new Random(TestContext.CurrentContext.Random.Next()));
+        var truth = Step(new CpuBackend(), DType.F32, folder.Path, data);
+        var cpu = Step(new CpuBackend(), DType.BF16, folder.Path, data);
+        var gpu = Step(Gpu, DType.BF16, folder.Path, data);
+        Assert.Multiple(() =>
+        {
+            foreach (var name in truth.Keys)
             {
-                double bound = dtype == DType.F32 ? 1e-3
-                    : name.StartsWith("grad_", StringComparison.Ordinal) ? ModelParityTests.LlamaBf16DerivedBound : ModelParityTests.LlamaBf16OutputBound;
-                double error = ErrorMetrics.Relative(gpu[name], cpu[name]);
-                Assert.That(error, Is.LessThan(bound), $"{family} {dtype} {name}: {ErrorMetrics.FirstMismatches(gpu[name], cpu[name], bound)}");
+                double cpuError = ErrorMetrics.Relative(cpu[name], truth[name]), gpuError = ErrorMetrics.Relative(gpu[name], truth[name]);
+                TestContext.Out.WriteLine($"{family} bf16 {name}: cpu {cpuError:E2}, gpu {gpuError:E2} against fp32");
+                Assert.That(gpuError, Is.LessThan(2 * cpuError + 5e-3), $"{family} bf16 {name}: gpu {gpuError:E2} vs cpu {cpuError:E2}");
             }
         });
     }
