@@ -42,8 +42,11 @@ public sealed record SentimentDemoOptions(
     /// </summary>
     public static SentimentDemoOptions ForCpu() => new(DeviceKind.Cpu, Steps: 60, BatchSize: 8, MaxLength: 32, HeadLearningRate: 1e-2f);
 
-    /// <summary>The CUDA defaults: full-length sentences, bigger batches, more steps.</summary>
-    public static SentimentDemoOptions ForCuda() => new(DeviceKind.Cuda, Steps: 1000, BatchSize: 32, MaxLength: 64);
+    /// <summary>
+    /// The CUDA defaults: full-length sentences, bigger batches, more steps; the low-rank pair at 1e-3 (on the H200,
+    /// 2026-11-29: DePT 90.8 % at 1e-3 against 90.0 % at 3e-3, PT 90.8 %, the head alone 89.8 %; 14 s for all three).
+    /// </summary>
+    public static SentimentDemoOptions ForCuda() => new(DeviceKind.Cuda, Steps: 1000, BatchSize: 32, MaxLength: 64, LowRankLearningRate: 1e-3f);
 
     /// <summary>The defaults for <paramref name="device"/>.</summary>
     public static SentimentDemoOptions For(DeviceKind device) => device == DeviceKind.Cuda ? ForCuda() : ForCpu();
