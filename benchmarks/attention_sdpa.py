@@ -47,7 +47,8 @@ def additive_mask(batch, heads, length, device):
     for b in range(batch):
         keep[b, : length - (7 * b) % max(1, length // 4)] = True
     pad = torch.zeros(batch, length, device=device).masked_fill(~keep, float("-inf"))
-    return (bias[None] + pad[:, None, None, :]).to(torch.bfloat16)  # (B, H, T, T)
+    # contiguous: the fused SDPA backends refuse a mask whose last dimension is strided (the permuted table leaves stride H)
+    return (bias[None] + pad[:, None, None, :]).to(torch.bfloat16).contiguous()  # (B, H, T, T)
 
 
 def time_ms(fn, runs, warmup=3):
