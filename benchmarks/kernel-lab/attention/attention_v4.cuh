@@ -297,7 +297,7 @@ __device__ __forceinline__ void attn4_forward_body(const AttentionFlashArgs& a)
                 const int r = e >> 1, j = jl + (e & 1), il = il0 + 8 * r;
                 float x = fmaf(s[n][e], scale2, sBias[j - il + ROWS - 1]) + ((e & 1) ? key.y : key.x);
                 if (GENERAL) {
-                    if (a.bias != nullptr && i0 + il < a.queryLen)
+                    if (a.bias != nullptr && i0 + il < a.queryLen && j < a.keyLen)
                         x += a.bias[(static_cast<long long>(h) * a.queryLen + i0 + il) * a.biasStride + j] * ATTN_LOG2E;
                     if (a.causal && j > i0 + il + a.queryOffset) x = ops_neg_inf();
                 }
@@ -482,7 +482,7 @@ __device__ __forceinline__ void attn4_backward_body(const AttentionFlashArgs& a)
                     const int i = i0 + il + c, j = j0 + jl;
                     float x = fmaf(st[n][2 * r + c], scale2, sBias[jl - i + queryPad - 1]) + keyAdd[r];
                     if (GENERAL) {
-                        if (a.bias != nullptr && i < a.queryLen)
+                        if (a.bias != nullptr && i < a.queryLen && j < a.keyLen)
                             x += a.bias[(static_cast<long long>(h) * a.queryLen + i) * a.biasStride + j] * ATTN_LOG2E;
                         if (a.causal && j > i + a.queryOffset) x = ops_neg_inf();
                     }
