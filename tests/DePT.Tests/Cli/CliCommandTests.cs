@@ -63,6 +63,33 @@ public class CliCommandTests
     }
 
     [Test]
+    [Platform("Linux,MacOsX", Reason = "sends SIGINT, which is what Ctrl+C delivers there")]
+    public void CtrlC_SavesTheStateAndExitsWith2_AndResumeFinishesTheRun()
+    {
+        string run = Path.Combine(_folder, "interrupted");
+        string log = Path.Combine(run, "log.jsonl");
+        var interrupted = DeptProcess.Run(null, process =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3) && (!File.Exists(log) || File.ReadAllLines(log).Length < 2)) Thread.Sleep(100);
+            if (process.HasExited) return;
+            using var signal = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            signal.WaitForExit();
+        }, "train", "--model", "minilm", "--device", "cpu", "--train", _train, "--validation", _validation, "--out", run,
+            "--steps", "60", "--batch-size", "2", "--eval-every", "30", "--max-length", "16", "--vanilla-length", "4");
+        Assert.That(interrupted.ExitCode, Is.EqualTo(2), interrupted.ToString());
+        Assert.That(interrupted.Error, Does.Contain("stopping after this step"));
+        var saved = CheckpointFolder.ReadInfo(Path.Combine(run, "last"));
+        Assert.That(saved.Step, Is.InRange(2, 59), "last/ holds the step the run stopped at");
+        Assert.That(DePT.Training.TrainingLog.Read(log).Losses.Max(l => l.Step), Is.EqualTo(saved.Step));
+
+        var resumed = DeptProcess.Run(null, "train", "--out", run, "--resume");
+        Assert.That(resumed.ExitCode, Is.EqualTo(0), resumed.ToString());
+        Assert.That(resumed.Output, Does.Contain($"at step {saved.Step}"));
+        Assert.That(DePT.Training.TrainingLog.Read(log).Losses.Select(l => l.Step), Is.EqualTo(Enumerable.Range(1, 60)), "the log reads as one run");
+    }
+
+    [Test]
     public void Predict_WritesOneJsonLinePerInput_FromStdin()
     {
         var result = DeptProcess.Run("a wonderful film\n\n{\"text\": \"awful, broke in a day\"}\n", "predict", "--model", "minilm", "--device", "cpu",

@@ -15,7 +15,10 @@ internal static class DeptProcess
 
     public static string CliPath => typeof(DeptProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "DeptCliPath").Value!;
 
-    public static Result Run(string? standardInput, params string[] args)
+    public static Result Run(string? standardInput, params string[] args) => Run(standardInput, null, args);
+
+    /// <summary>Runs dept; <paramref name="whileRunning"/> (if any) is called with the live process once its streams are read.</summary>
+    public static Result Run(string? standardInput, Action<Process>? whileRunning, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         start.ArgumentList.Add(CliPath);
@@ -26,6 +29,7 @@ internal static class DeptProcess
         var error = process.StandardError.ReadToEndAsync();
         if (standardInput is not null) process.StandardInput.Write(standardInput);
         process.StandardInput.Close();
+        whileRunning?.Invoke(process);
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
         {
             process.Kill(entireProcessTree: true);
