@@ -14,8 +14,14 @@ Versions (benchmarks/NOTES.md has the numbers and what they taught):
         forward 64 queries × 64 keys per 4-warp block, Q fragments in registers, P kept in registers as the A operand of
         P·V (flash-attention 2); backward 64 keys × 64 (dh ≤ 64) or 16 (dh 128) queries, dK and dV in registers, dS
         through shared memory for dQ, dQ by fp32 atomics. Static shared memory under 48 KB.
-Not tried yet (in order of expected gain): ldmatrix(.trans) fragment loads instead of 16/32-bit shared loads, a cp.async
-double-buffered K/V pipeline, 128-query forward tiles with 8 warps, and on Hopper wgmma with TMA (HOPPER.md).
+    v4  attention_v4.cuh, 4 warps: ldmatrix(.trans) fragment loads, cp.async double-buffered K/V (forward) and Q/dO
+        (backward) tiles, XOR-swizzled 128-byte rows, the T5 bias bucketed once per block into a shared window (log2e
+        premultiplied, key mask beside it), scores by one fma, ex2.approx, cvt.rn.bf16x2 packing; forward 64 queries ×
+        64 keys, backward 64 keys per block over 64-query tiles (dK, dV in registers, dQ by fp32 atomics). Dynamic
+        shared memory (cudaFuncSetAttribute).
+    v5  the same code with 8 warps: forward 128 queries per block (registers capped at 128: 2 blocks per SM), backward
+        128 keys per block (half the Q/dO re-reads and dQ atomics of v4).
+Not tried yet: wgmma with TMA on Hopper (HOPPER.md), a separate dQ kernel instead of atomics.
 
 What it does: for each length it checks every version against the CPU reference (attention_ref.h, double) on a reduced
 problem (B = 2, H = 2, same length: all masking and bias paths), outputs poisoned with NaN first, bounds 2e-2 (bf16) and
@@ -27,6 +33,7 @@ Build: cmake --build build --target attention_lab (CMakeLists.txt at the reposit
     nvcc -O3 -std=c++17 -arch=sm_90 -I src/DePT.Kernels -I benchmarks/kernel-lab/attention \
          benchmarks/kernel-lab/attention/attention_lab.cu -o attention_lab
 Run: ./attention_lab [lengths...]   (default 316 2048; B = 32, H = 12, dh = 64)
+v4/v5 on the CPU first: attention_v4_emulation.cpp (g++ with cpu-emulation-shim.h, its header says how).
 */
 
 #include <cuda_runtime.h>
@@ -39,6 +46,7 @@ Run: ./attention_lab [lengths...]   (default 316 2048; B = 32, H = 12, dh = 64)
 
 #include "attention.cuh"
 #include "attention_ref.h"
+#include "attention_v4.cuh"
 
 #define CUDA_CHECK(x)                                                                                    \
     do {                                                                                                 \
@@ -161,10 +169,11 @@ template <typename T> struct DevBuf {
     size_t bytes() const { return count * sizeof(T); }
 };
 
-enum class Version { V1Naive, V2TilesF32, V3TilesBf16 };
+enum class Version { V1Naive, V2TilesF32, V3TilesBf16, V4Ldmatrix4w, V5Ldmatrix8w };
 const char* version_name(Version v)
 {
-    return v == Version::V1Naive ? "v1 naive" : v == Version::V2TilesF32 ? "v2 tiles fp32" : "v3 tiles bf16 mma";
+    return v == Version::V1Naive ? "v1 naive" : v == Version::V2TilesF32 ? "v2 tiles fp32" : v == Version::V3TilesBf16 ? "v3 tiles bf16 mma"
+         : v == Version::V4Ldmatrix4w ? "v4 ldsm cp.async 4w" : "v5 ldsm cp.async 8w";
 }
 
 struct DeviceProblem {
@@ -241,8 +250,14 @@ void forward(Version version, const DeviceProblem& d)
         v1_forward<<<static_cast<unsigned>((rows + 127) / 128), 128>>>(a);
     } else if (version == Version::V2TilesF32) {
         attention_flash_forward_f32_64<<<grid, 32 * AttnFlashConfig<float, kHeadDim>::kFwdWarps>>>(a);
-    } else {
+    } else if (version == Version::V3TilesBf16) {
         attention_flash_forward_bf16_64<<<grid, 32 * AttnFlashConfig<ops_bf16, kHeadDim>::kFwdWarps>>>(a);
+    } else {
+        const int warps = version == Version::V4Ldmatrix4w ? 4 : 8;
+        const auto kernel = warps == 4 ? attn4_forward_w4 : attn4_forward_w8;
+        const size_t smem = attn4_forward_smem(warps, d.p.keyLen);
+        CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+        kernel<<<dim3((d.p.queryLen + 16 * warps - 1) / (16 * warps), d.p.heads, d.p.batch), 32 * warps, smem>>>(a);
     }
     CUDA_CHECK(cudaGetLastError());
 }
@@ -262,9 +277,15 @@ void backward(Version version, const DeviceProblem& d)
         if (version == Version::V2TilesF32) {
             typedef AttnFlashConfig<float, kHeadDim> C;
             attention_flash_backward_f32_64<<<dim3((d.p.capacity + C::kBwdKeys - 1) / C::kBwdKeys, d.p.heads, d.p.batch), 32 * C::kBwdWarps>>>(a);
-        } else {
+        } else if (version == Version::V3TilesBf16) {
             typedef AttnFlashConfig<ops_bf16, kHeadDim> C;
             attention_flash_backward_bf16_64<<<dim3((d.p.capacity + C::kBwdKeys - 1) / C::kBwdKeys, d.p.heads, d.p.batch), 32 * C::kBwdWarps>>>(a);
+        } else {
+            const int warps = version == Version::V4Ldmatrix4w ? 4 : 8;
+            const auto kernel = warps == 4 ? attn4_backward_w4 : attn4_backward_w8;
+            const size_t smem = attn4_backward_smem(warps, d.p.queryLen);
+            CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+            kernel<<<dim3((d.p.capacity + 16 * warps - 1) / (16 * warps), d.p.heads, d.p.batch), 32 * warps, smem>>>(a);
         }
     }
     CUDA_CHECK(cudaGetLastError());
@@ -360,7 +381,7 @@ int main(int argc, char** argv)
     cudaDeviceProp prop{};
     CUDA_CHECK(cudaGetDeviceProperties(&prop, 0));
     std::printf("attention lab on %s (sm_%d%d): B=%d H=%d dh=%d, T5 table bias, right-padding key mask\n", prop.name, prop.major, prop.minor, B, H, kHeadDim);
-    const Version versions[] = {Version::V1Naive, Version::V2TilesF32, Version::V3TilesBf16};
+    const Version versions[] = {Version::V1Naive, Version::V2TilesF32, Version::V3TilesBf16, Version::V4Ldmatrix4w, Version::V5Ldmatrix8w};
     Timer timer;
     std::vector<std::string> table;
     for (int length : lengths) {
