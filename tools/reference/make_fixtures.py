@@ -19,37 +19,26 @@ Usage: python3 tools/reference/make_fixtures.py --out tests/DePT.Tests/Fixtures/
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
-import platform
 import shutil
 import sys
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Must be set before torch initialises cuBLAS, or deterministic mode refuses some CUDA matmuls.
-os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixture_common import (  # noqa: E402  (sets CUBLAS_WORKSPACE_CONFIG before torch starts)
+    LOWRANK_MAX_LEN, LOWRANK_RANK, LOWRANK_SCALE, PROMPT_LEN, FixtureError, assert_close, base_metadata, check,
+    check_saved_weights, parse_args, prompt_metadata, prompted_gradients, relative_error, start, stored_tensors,
+    to_device, total_bytes,
+)
+from fixture_common import check_finite_differences as check_directional_derivatives  # noqa: E402
 
-import numpy  # noqa: E402  (after the environment variable above)
-import safetensors  # noqa: E402
 import torch  # noqa: E402
-import transformers  # noqa: E402
-from safetensors import safe_open  # noqa: E402
 from safetensors.torch import load_file, save_file  # noqa: E402
 from transformers import BertConfig, BertModel, T5Config, T5ForConditionalGeneration  # noqa: E402
 
-FORMAT = "dept-reference"
-FORMAT_VERSION = "1"
-PINNED = {"torch": "2.11", "transformers": "5.17"}
-
-PROMPT_LEN = 3  # m
-LOWRANK_RANK = 2  # r
-LOWRANK_MAX_LEN = 8  # s
-LOWRANK_ALPHA = 8.0
-LOWRANK_SCALE = LOWRANK_ALPHA / math.sqrt(LOWRANK_RANK)
 ENCODER_LENGTHS = (7, 5, 3)  # right-padded to max(ENCODER_LENGTHS)
 TARGET_LEN = 4
 IGNORE_INDEX = -100
@@ -62,15 +51,6 @@ MAX_TOTAL_BYTES = 2 * 1024 * 1024
 MIN_GREEDY_MARGIN = 1e-3  # a smaller top-1/top-2 gap could flip in a float32 or bf16 runtime
 FD_STEP = 1e-6
 FD_RTOL = 1e-5
-
-
-class FixtureError(RuntimeError):
-    pass
-
-
-def check(condition: bool, message: str) -> None:
-    if not condition:
-        raise FixtureError(message)
 
 
 @dataclass(frozen=True)
@@ -136,43 +116,6 @@ CASES = (
         ),
     ),
 )
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, type=Path, help="output folder; one sub-folder per model is replaced")
-    parser.add_argument("--device", default="cpu", help="torch device for the reference computation (cpu or cuda)")
-    parser.add_argument("--only", action="append", choices=[c.name for c in CASES], help="make only these cases")
-    return parser.parse_args(argv)
-
-
-def versions() -> dict[str, str]:
-    found = {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "transformers": transformers.__version__,
-        "safetensors": safetensors.__version__,
-        "numpy": numpy.__version__,
-    }
-    try:
-        import peft  # not used; recorded because the benchmark compares against it
-
-        found["peft"] = peft.__version__
-    except ImportError:
-        found["peft"] = "absent"
-    return found
-
-
-def relative_error(actual, expected) -> float:
-    denominator = expected.double().norm().item()
-    difference = (actual.double() - expected.double()).norm().item()
-    return difference / denominator if denominator > 0 else difference
-
-
-def assert_close(actual, expected, rtol: float, what: str) -> None:
-    check(actual.shape == expected.shape, f"{what}: shape {tuple(actual.shape)} != {tuple(expected.shape)}")
-    error = relative_error(actual, expected)
-    check(error <= rtol, f"{what}: relative error {error:.3e} > {rtol:.1e}")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -248,15 +191,7 @@ def save_model(case: Case, model, case_dir: Path) -> list[str]:
             config_json["tie_word_embeddings"] = False
             config_path.write_text(json.dumps(config_json, indent=2, sort_keys=True) + "\n")
 
-    state = model.state_dict()
-    with safe_open(str(weights_path), framework="pt") as handle:
-        keys = sorted(handle.keys())
-        for key in keys:
-            check(key in state, f"{case.name}: {weights_path.name} holds {key}, which the model does not have")
-            dtype = handle.get_slice(key).get_dtype()
-            check(dtype == "F32", f"{case.name}: {weights_path.name}:{key} is {dtype}, expected F32")
-            stored = handle.get_tensor(key)
-            check(torch.equal(stored, state[key].detach().cpu()), f"{case.name}: {key} on disk differs from the model")
+    keys = check_saved_weights(case.name, weights_path, model.state_dict())
     check(len(keys) > 0, f"{case.name}: {weights_path} is empty")
     if case.family == "t5":
         check("shared.weight" in keys, f"{case.name}: shared.weight missing from {weights_path.name}")
@@ -365,14 +300,6 @@ def make_inputs(case: Case, word_embedding_std: float, d_model: int) -> dict:
     return inputs
 
 
-def to_device(inputs: dict, dtype, device: str) -> dict:
-    return {
-        key: value.to(device=device, dtype=dtype) if value.is_floating_point() else value.to(device=device)
-        for key, value in inputs.items()
-        if isinstance(value, torch.Tensor)
-    }
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Computations
 
@@ -416,24 +343,8 @@ def prompted_loss(case: Case, model, inputs: dict, prompt, lowrank_a, lowrank_b)
 
 
 def prompted_forward_backward(case: Case, model, inputs: dict) -> dict:
-    prompt = inputs["prompt"].clone().requires_grad_(True)
-    lowrank_a = inputs["lowrank_a"].clone().requires_grad_(True)
-    lowrank_b = inputs["lowrank_b"].clone().requires_grad_(True)
-    loss, inputs_embeds, results = prompted_loss(case, model, inputs, prompt, lowrank_a, lowrank_b)
-    loss.backward()
-    for name, tensor in (("prompt", prompt), ("lowrank_a", lowrank_a), ("lowrank_b", lowrank_b),
-                         ("inputs_embeds", inputs_embeds)):
-        check(tensor.grad is not None, f"{case.name}: no gradient reached {name}")
-    results = {key: value.detach() for key, value in results.items()}
-    results.update(
-        loss=loss.detach().reshape(1),
-        inputs_embeds=inputs_embeds.detach(),
-        grad_inputs_embeds=inputs_embeds.grad.detach(),
-        grad_prompt=prompt.grad.detach(),
-        grad_lowrank_a=lowrank_a.grad.detach(),
-        grad_lowrank_b=lowrank_b.grad.detach(),
-    )
-    return results
+    gradients, results = prompted_gradients(case.name, inputs, lambda *args: prompted_loss(case, model, *args))
+    return {**{key: value.detach() for key, value in results.items()}, **gradients}
 
 
 def plain_forward(case: Case, model, inputs: dict) -> dict:
@@ -537,26 +448,8 @@ def check_dept_gradient_formulas(case: Case, inputs: dict, results: dict) -> Non
 
 def check_finite_differences(case: Case, model, inputs: dict, results: dict) -> None:
     """Directional derivatives along random directions, central differences in float64."""
-    generator = torch.Generator().manual_seed(case.seed + 3)
-    for key, grad_key in (("prompt", "grad_prompt"), ("lowrank_a", "grad_lowrank_a"),
-                          ("lowrank_b", "grad_lowrank_b")):
-        direction = torch.randn(inputs[key].shape, generator=generator).to(inputs[key])
-        if key == "lowrank_a":
-            direction[inputs["input_ids"].shape[1]:] = 0  # rows past L do not influence the loss
-        analytic = (results[grad_key] * direction).sum().item()
-        losses = []
-        for sign in (1.0, -1.0):
-            shifted = dict(inputs)
-            shifted[key] = inputs[key] + sign * FD_STEP * direction
-            with torch.no_grad():
-                loss, _, _ = prompted_loss(case, model, shifted, shifted["prompt"], shifted["lowrank_a"],
-                                           shifted["lowrank_b"])
-            losses.append(loss.item())
-        numeric = (losses[0] - losses[1]) / (2 * FD_STEP)
-        error = abs(numeric - analytic) / max(abs(analytic), 1e-12)
-        check(error < FD_RTOL,
-              f"{case.name}: d(loss)/d({key}) along a random direction: autograd {analytic:.12e}, "
-              f"finite differences {numeric:.12e}, relative error {error:.2e}")
+    check_directional_derivatives(case.name, case.seed, inputs, results,
+                                  lambda *args: prompted_loss(case, model, *args), FD_STEP, FD_RTOL)
 
 
 def check_model_semantics(case: Case, model, inputs: dict) -> None:
@@ -658,24 +551,8 @@ def make_case(case: Case, out: Path, device: str, found_versions: dict) -> Path:
     }
 
     metadata = {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "model": case.name,
-        "architecture": type(model64).__name__,
-        "torch": found_versions["torch"],
-        "transformers": found_versions["transformers"],
-        "safetensors": found_versions["safetensors"],
-        "python": found_versions["python"],
-        "seed": str(case.seed),
-        "compute_dtype": "float64",
-        "compute_device": device,
-        "attn_implementation": "eager",
-        "pad_token_id": str(PAD_ID),
-        "prompt_len": str(PROMPT_LEN),
-        "lowrank_rank": str(LOWRANK_RANK),
-        "lowrank_max_len": str(LOWRANK_MAX_LEN),
-        "lowrank_alpha": repr(LOWRANK_ALPHA),
-        "lowrank_scale": repr(LOWRANK_SCALE),
+        **base_metadata(case.name, type(model64).__name__, found_versions, case.seed, device, PAD_ID),
+        **prompt_metadata(),
         "loss": repr(outputs["loss"].item()),
         "fp32_relative_errors": json.dumps({k: float(f"{v:.3e}") for k, v in sorted(fp32_relative_errors.items())}),
     }
@@ -692,10 +569,7 @@ def make_case(case: Case, out: Path, device: str, found_versions: dict) -> Path:
         metadata["max_new_tokens"] = str(MAX_NEW_TOKENS)
         metadata["generation_min_margin"] = repr(margin)
 
-    tensors = {}
-    for key, value in {**cpu_inputs, **outputs}.items():
-        value = value.detach().cpu()
-        tensors[key] = (value.to(torch.float32) if value.is_floating_point() else value.to(torch.int64)).contiguous()
+    tensors = stored_tensors({**cpu_inputs, **outputs})
     # The stored inputs are the exact values used (drawn in float32); outputs are float64 results rounded.
     for key in ("prompt", "lowrank_a", "lowrank_b"):
         check(torch.equal(tensors[key], cpu_inputs[key]), f"{case.name}: stored {key} differs from the one used")
@@ -763,32 +637,16 @@ def check_fixture_shapes(case: Case, tensors: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = parse_args(argv)
-    found = versions()
-    print("make_fixtures: " + ", ".join(f"{name} {version}" for name, version in found.items()))
-    for name, pinned in PINNED.items():
-        if not found[name].startswith(pinned):
-            print(f"make_fixtures: WARNING: {name} {found[name]} is not the pinned {pinned}.x; the self-checks "
-                  "still guard the fixture's meaning")
-
-    if args.device.startswith("cuda"):
-        check(torch.cuda.is_available(), f"--device {args.device} but torch sees no CUDA device")
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    args = parse_args(argv, __doc__, [c.name for c in CASES])
+    found = start("make_fixtures", args.device, "; the self-checks still guard the fixture's meaning")
 
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     selected = [case for case in CASES if not args.only or case.name in args.only]
     case_dirs = [make_case(case, out, args.device, found) for case in selected]
 
-    total = 0
     print("make_fixtures: files written")
-    for case_dir in case_dirs:
-        for path in sorted(case_dir.iterdir()):
-            size = path.stat().st_size
-            total += size
-            print(f"  {path.relative_to(out)}  {size} bytes")
+    total = total_bytes(out, case_dirs)
     print(f"make_fixtures: {len(case_dirs)} models, {total} bytes in all ({total / 1024:.1f} KiB) under {out}")
     check(total <= MAX_TOTAL_BYTES, f"fixtures take {total} bytes, over the {MAX_TOTAL_BYTES}-byte budget")
     return 0

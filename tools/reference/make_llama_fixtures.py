@@ -25,7 +25,6 @@ Usage: python3 tools/reference/make_llama_fixtures.py --out tests/DePT.Tests/Fix
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import math
@@ -36,27 +35,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_fixtures import (  # noqa: E402  (the shared helpers; also sets CUBLAS_WORKSPACE_CONFIG before torch starts)
-    FORMAT,
-    FORMAT_VERSION,
-    PINNED,
-    FixtureError,
-    assert_close,
-    check,
-    relative_error,
-    versions,
+from fixture_common import (  # noqa: E402  (sets CUBLAS_WORKSPACE_CONFIG before torch starts)
+    LOWRANK_MAX_LEN, LOWRANK_RANK, LOWRANK_SCALE, PROMPT_LEN, FixtureError, assert_close, base_metadata, check,
+    check_saved_weights, parse_args, prompt_metadata, prompted_gradients, relative_error, start, stored_tensors,
+    to_device, total_bytes,
 )
+from fixture_common import check_finite_differences as check_directional_derivatives  # noqa: E402
 
 import torch  # noqa: E402
-from safetensors import safe_open  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM  # noqa: E402
 
-PROMPT_LEN = 3  # m
-LOWRANK_RANK = 2  # r
-LOWRANK_MAX_LEN = 8  # s
-LOWRANK_ALPHA = 8.0
-LOWRANK_SCALE = LOWRANK_ALPHA / math.sqrt(LOWRANK_RANK)
 LENGTHS = (7, 5, 4)  # left-padded to max(LENGTHS)
 # The last 3 tokens of each example are labelled; never an example's first token, which the row before it (padding or a
 # prompt row) would have to predict, so no padded row is scored and its gradient is exactly 0.
@@ -129,14 +118,6 @@ CASES = (
 )
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, type=Path, help="output folder; one sub-folder per model is replaced")
-    parser.add_argument("--device", default="cpu", help="torch device for the reference computation (cpu or cuda)")
-    parser.add_argument("--only", action="append", choices=[c.name for c in CASES], help="make only these cases")
-    return parser.parse_args(argv)
-
-
 # ----------------------------------------------------------------------------------------------------------------
 # Models
 
@@ -176,12 +157,7 @@ def save_model(case: Case, model, case_dir: Path) -> list[str]:
     weights_path = case_dir / "model.safetensors"
     check(weights_path.is_file() and (case_dir / "config.json").is_file(), f"{case.name}: save_pretrained wrote no model.safetensors/config.json")
     check(not (case_dir / "model.safetensors.index.json").exists(), f"{case.name}: expected one safetensors file")
-    state = model.state_dict()
-    with safe_open(str(weights_path), framework="pt") as handle:
-        keys = sorted(handle.keys())
-        for key in keys:
-            check(handle.get_slice(key).get_dtype() == "F32", f"{case.name}: {key} is not F32")
-            check(torch.equal(handle.get_tensor(key), state[key].detach().cpu()), f"{case.name}: {key} on disk differs")
+    keys = check_saved_weights(case.name, weights_path, model.state_dict())
     saved = json.loads((case_dir / "config.json").read_text())
     check(saved.get("num_key_value_heads") == case.config["num_key_value_heads"], f"{case.name}: config.json lost num_key_value_heads")
     return keys
@@ -307,11 +283,6 @@ def positions(mask):
     return result.masked_fill(mask == 0, 1)
 
 
-def to_device(inputs: dict, dtype, device: str) -> dict:
-    return {key: value.to(device=device, dtype=dtype) if value.is_floating_point() else value.to(device=device)
-            for key, value in inputs.items()}
-
-
 def dept_inputs_embeds(model, inputs: dict, prompt, lowrank_a, lowrank_b):
     """concat(P, Emb[X] + scale A[j] B at the j-th real token of each example): B x (m+L) x d."""
     words = model.get_input_embeddings()(inputs["input_ids"])
@@ -345,22 +316,8 @@ def prompted_loss(model, inputs, prompt, lowrank_a, lowrank_b):
 
 
 def prompted_forward_backward(case: Case, model, inputs: dict) -> dict:
-    prompt = inputs["prompt"].clone().requires_grad_(True)
-    lowrank_a = inputs["lowrank_a"].clone().requires_grad_(True)
-    lowrank_b = inputs["lowrank_b"].clone().requires_grad_(True)
-    loss, inputs_embeds, logits = prompted_loss(model, inputs, prompt, lowrank_a, lowrank_b)
-    loss.backward()
-    for name, tensor in (("prompt", prompt), ("lowrank_a", lowrank_a), ("lowrank_b", lowrank_b), ("inputs_embeds", inputs_embeds)):
-        check(tensor.grad is not None, f"{case.name}: no gradient reached {name}")
-    return dict(
-        logits=zero_masked_rows(logits.detach(), inputs["prompted_attention_mask"]),
-        loss=loss.detach().reshape(1),
-        inputs_embeds=inputs_embeds.detach(),
-        grad_inputs_embeds=inputs_embeds.grad.detach(),
-        grad_prompt=prompt.grad.detach(),
-        grad_lowrank_a=lowrank_a.grad.detach(),
-        grad_lowrank_b=lowrank_b.grad.detach(),
-    )
+    gradients, logits = prompted_gradients(case.name, inputs, lambda *args: prompted_loss(model, *args))
+    return {"logits": zero_masked_rows(logits.detach(), inputs["prompted_attention_mask"]), **gradients}
 
 
 def plain_forward(model, inputs: dict) -> dict:
@@ -425,20 +382,8 @@ def check_dept_gradient_formulas(case: Case, inputs: dict, results: dict) -> Non
 
 
 def check_finite_differences(case: Case, model, inputs: dict, results: dict) -> None:
-    generator = torch.Generator().manual_seed(case.seed + 3)
-    for key, grad_key in (("prompt", "grad_prompt"), ("lowrank_a", "grad_lowrank_a"), ("lowrank_b", "grad_lowrank_b")):
-        direction = torch.randn(inputs[key].shape, generator=generator).to(inputs[key])
-        analytic = (results[grad_key] * direction).sum().item()
-        losses = []
-        for sign in (1.0, -1.0):
-            shifted = dict(inputs)
-            shifted[key] = inputs[key] + sign * FD_STEP * direction
-            with torch.no_grad():
-                loss, _, _ = prompted_loss(model, shifted, shifted["prompt"], shifted["lowrank_a"], shifted["lowrank_b"])
-            losses.append(loss.item())
-        numeric = (losses[0] - losses[1]) / (2 * FD_STEP)
-        error = abs(numeric - analytic) / max(abs(analytic), 1e-12)
-        check(error < FD_RTOL, f"{case.name}: d(loss)/d({key}): autograd {analytic:.12e}, finite differences {numeric:.12e}, error {error:.2e}")
+    check_directional_derivatives(case.name, case.seed, inputs, results,
+                                  lambda *args: prompted_loss(model, *args), FD_STEP, FD_RTOL)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -489,35 +434,16 @@ def make_case(case: Case, out: Path, device: str, found_versions: dict) -> Path:
         check(bool(torch.isfinite(value.double()).all()), f"{case.name}: {key} is not finite")
     fp32_errors = {key: relative_error(value, outputs[key]) for key, value in {**plain32, **prompted32}.items()}
     metadata = {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "model": case.name,
-        "architecture": model_class(case).__name__,
-        "torch": found_versions["torch"],
-        "transformers": found_versions["transformers"],
-        "safetensors": found_versions["safetensors"],
-        "python": found_versions["python"],
-        "seed": str(seed),
-        "compute_dtype": "float64",
-        "compute_device": device,
-        "attn_implementation": "eager",
-        "pad_token_id": str(PAD_ID),
+        **base_metadata(case.name, model_class(case).__name__, found_versions, seed, device, PAD_ID),
         "padding_side": "left",
         "ignore_index": str(IGNORE_INDEX),
-        "prompt_len": str(PROMPT_LEN),
-        "lowrank_rank": str(LOWRANK_RANK),
-        "lowrank_max_len": str(LOWRANK_MAX_LEN),
-        "lowrank_alpha": repr(LOWRANK_ALPHA),
-        "lowrank_scale": repr(LOWRANK_SCALE),
+        **prompt_metadata(),
         "loss": repr(outputs["loss"].item()),
         "max_new_tokens": str(MAX_NEW_TOKENS),
         "generation_min_margin": repr(margin),
         "fp32_relative_errors": json.dumps({k: float(f"{v:.3e}") for k, v in sorted(fp32_errors.items())}),
     }
-    tensors = {}
-    for key, value in {**cpu_inputs, **outputs}.items():
-        value = value.detach().cpu()
-        tensors[key] = (value.to(torch.float32) if value.is_floating_point() else value.to(torch.int64)).contiguous()
+    tensors = stored_tensors({**cpu_inputs, **outputs})
     check_fixture_shapes(case, tensors)
     save_file(tensors, str(case_dir / "fixture.safetensors"), metadata=metadata)
     print(f"  [{case.name}] {len(keys)} weight tensors; loss {metadata['loss']}; greedy gap {margin:.3e}")
@@ -545,25 +471,12 @@ def check_fixture_shapes(case: Case, tensors: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    args = parse_args(argv)
-    found = versions()
-    print("make_llama_fixtures: " + ", ".join(f"{name} {version}" for name, version in found.items()))
-    for name, pinned in PINNED.items():
-        if not found[name].startswith(pinned):
-            print(f"make_llama_fixtures: WARNING: {name} {found[name]} is not the pinned {pinned}.x")
-    if args.device.startswith("cuda"):
-        check(torch.cuda.is_available(), f"--device {args.device} but torch sees no CUDA device")
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    args = parse_args(argv, __doc__, [c.name for c in CASES])
+    found = start("make_llama_fixtures", args.device)
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     case_dirs = [make_case(case, out, args.device, found) for case in CASES if not args.only or case.name in args.only]
-    total = 0
-    for case_dir in case_dirs:
-        for path in sorted(case_dir.iterdir()):
-            total += path.stat().st_size
-            print(f"  {path.relative_to(out)}  {path.stat().st_size} bytes")
+    total = total_bytes(out, case_dirs)
     print(f"make_llama_fixtures: {len(case_dirs)} models, {total} bytes ({total / 1024:.1f} KiB) under {out}")
     check(total <= MAX_TOTAL_BYTES, f"fixtures take {total} bytes, over the {MAX_TOTAL_BYTES}-byte budget")
     return 0

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DePT.IO;
 using DePT.Metrics;
 
 namespace DePT.Checkpoints;
@@ -76,16 +77,7 @@ public static class CheckpointFolder
     {
         string path = Path.Combine(Path.GetFullPath(folder), InfoFileName);
         if (!File.Exists(path)) throw new FileNotFoundException($"'{Path.GetFullPath(folder)}' holds no checkpoint ({InfoFileName} is missing).", path);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointFormatException($"'{path}' is not valid JSON: {ex.Message}", ex);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(path, ex => new CheckpointFormatException($"'{path}' is not valid JSON: {ex.Message}", ex)))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new CheckpointFormatException($"'{path}': expected a JSON object.");

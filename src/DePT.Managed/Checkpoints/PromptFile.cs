@@ -190,16 +190,7 @@ public static class PromptFile
 
     private static PromptConfig ReadConfig(string path)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException ex)
-        {
-            throw new CheckpointFormatException($"'{path}' is not valid JSON: {ex.Message}", ex);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(path, ex => new CheckpointFormatException($"'{path}' is not valid JSON: {ex.Message}", ex)))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new CheckpointFormatException($"'{path}' holds {root.ValueKind}, not a JSON object.");

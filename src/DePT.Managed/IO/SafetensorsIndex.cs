@@ -53,17 +53,7 @@ public sealed class SafetensorsIndex
             throw new FileNotFoundException($"Safetensors index '{fullPath}' does not exist.", fullPath);
         }
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(fullPath));
-        }
-        catch (JsonException ex)
-        {
-            throw new SafetensorsFormatException(fullPath, null, $"the index is not valid JSON ({ex.Message}).", ex);
-        }
-
-        using (document)
+        using (var document = JsonFile.Parse(fullPath, ex => new SafetensorsFormatException(fullPath, null, $"the index is not valid JSON ({ex.Message}).", ex)))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

@@ -60,6 +60,27 @@ public abstract class SoftPrompt : IDisposable
     public abstract IReadOnlyList<ParameterGroup> OptimizerGroups(AdamWSettings settings);
 
     /// <summary>
+    /// The prompted input (B, m+L, d) in <paramref name="dtype"/> for token ids (B, L) I32: the m rows of P, then the
+    /// tokens' rows of <paramref name="embeddings"/> (V, d) (unscaled), with Δ for DePT, its rows aligned to each
+    /// example's first real token by <paramref name="rowOffsets"/> (B) when given (<see cref="IBackend.PromptInputForward"/>).
+    /// Owned by the caller.
+    /// </summary>
+    internal Tensor EmbedInputs(Tensor tokenIds, Tensor embeddings, DType dtype, Tensor? rowOffsets = null)
+    {
+        var output = Backend.Allocate(dtype, tokenIds.Dim(0), PromptLength + tokenIds.Dim(1), Dim);
+        try
+        {
+            Backend.PromptInputForward(output, tokenIds, embeddings, Parameters, null, 1f, rowOffsets);
+            return output;
+        }
+        catch
+        {
+            output.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// TEXT: P row i = table[textTokenIds[i mod n]], the token ids of a text cycled (or cut) to length m, looked
     /// up with the backend's EmbeddingLookup from the frozen word-embedding table (V, d) F32 or BF16.
     /// </summary>

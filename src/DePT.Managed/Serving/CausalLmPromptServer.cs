@@ -1,6 +1,5 @@
 using DePT.Checkpoints;
 using DePT.Models.Llama;
-using DePT.Prompts;
 using DePT.Tokenizers;
 
 namespace DePT.Serving;
@@ -16,12 +15,10 @@ namespace DePT.Serving;
 /// The server copies what it serves (the caller may dispose a prompt after adding it) and does not own the model or the
 /// tokenizer. Not thread-safe: one request at a time.
 /// </remarks>
-public sealed class CausalLmPromptServer : IDisposable
+public sealed class CausalLmPromptServer : GenerativePromptServer<LlamaModel>
 {
     /// <summary>The input length cap when none is given (tokens, the tokenizer's first token included).</summary>
     public const int DefaultMaxInputLength = 2048;
-
-    private readonly ServedPromptSet _prompts;
 
     /// <summary>Serves prompts on <paramref name="model"/>.</summary>
     /// <param name="model">The frozen model, loaded once.</param>
@@ -29,54 +26,14 @@ public sealed class CausalLmPromptServer : IDisposable
     /// <param name="identity">The model's identity: prompt files made for another model are refused.</param>
     /// <param name="maxInputLength">The most input tokens per example; DePT prompts cap it further at their s.</param>
     public CausalLmPromptServer(LlamaModel model, ITextTokenizer tokenizer, ModelIdentity identity, int maxInputLength = DefaultMaxInputLength)
+        : base(model, tokenizer, identity, maxInputLength, static model => (model.Backend, model.Config.HiddenSize))
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(tokenizer);
-        ArgumentNullException.ThrowIfNull(identity);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxInputLength);
-        if (identity.DModel != model.Config.HiddenSize)
-            throw new ArgumentException($"The identity {identity} has d_model={identity.DModel}; the model's is {model.Config.HiddenSize}.", nameof(identity));
-        Model = model;
-        Tokenizer = tokenizer;
-        _prompts = new ServedPromptSet(model.Backend, model.Config.HiddenSize, identity, _ => maxInputLength);
     }
-
-    /// <summary>The frozen model.</summary>
-    public LlamaModel Model { get; }
-
-    /// <summary>The tokenizer.</summary>
-    public ITextTokenizer Tokenizer { get; }
-
-    /// <summary>The served prompts' names, in the order they were added.</summary>
-    public IReadOnlyList<string> PromptNames => _prompts.Names;
-
-    /// <summary>Reads a prompt file (PT or DePT) and serves it as <paramref name="name"/>.</summary>
-    /// <exception cref="PromptModelMismatchException">The prompt was trained on another model.</exception>
-    /// <exception cref="ArgumentException">The name is taken.</exception>
-    /// <inheritdoc cref="PromptFile.Read" path="/exception"/>
-    public void AddPrompt(string name, string path)
-    {
-        _prompts.CheckNewName(name);
-        using var prompt = _prompts.Load(path);
-        _prompts.Add(name, prompt);
-    }
-
-    /// <summary>Serves a copy of <paramref name="prompt"/>'s current values as <paramref name="name"/> (Δ computed now, once).</summary>
-    /// <exception cref="ArgumentException">The name is taken, or the prompt is on another backend or of another width.</exception>
-    public void AddPrompt(string name, SoftPrompt prompt) => _prompts.Add(name, prompt);
-
-    /// <summary>Stops serving <paramref name="name"/>; false when no such prompt is served.</summary>
-    public bool RemovePrompt(string name) => _prompts.Remove(name);
 
     /// <summary>Generation for each (prompt, text), as <see cref="GenerateTokenIds"/>, decoded to text.</summary>
     /// <inheritdoc cref="GenerateTokenIds" path="/exception"/>
-    public string[] Generate(IReadOnlyList<(string PromptName, string Text)> requests, GenerationOptions options)
-    {
-        int[][] ids = GenerateTokenIds(requests, options);
-        var texts = new string[ids.Length];
-        for (int i = 0; i < ids.Length; i++) texts[i] = Tokenizer.Decode(ids[i]);
-        return texts;
-    }
+    public string[] Generate(IReadOnlyList<(string PromptName, string Text)> requests, GenerationOptions options) =>
+        Decode(GenerateTokenIds(requests, options));
 
     /// <summary>
     /// <see cref="LlamaModel.Generate"/> for each (prompt, text), in request order: each example's new ids up to and
@@ -90,29 +47,15 @@ public sealed class CausalLmPromptServer : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var stop = new HashSet<int>(options.StopTokenIds ?? Model.Config.EosTokenIds);
         var results = new int[requests.Count][];
-        foreach (var batch in _prompts.Plan(requests, Tokenizer, leftPadded: true))
+        foreach (var batch in Prompts.Plan(requests, Tokenizer, leftPadded: true))
         {
             var tokens = batch.Tokens;
             using var causal = CausalLmBatch.Create(Model.Backend, tokens.AttentionMask, tokens.BatchSize, tokens.SequenceLength, batch.PromptLength);
-            using var embeds = _prompts.Embed(batch, Model.Embeddings, Model.DType, causal.RowOffsets);
+            using var embeds = Prompts.Embed(batch, Model.Embeddings, Model.DType, causal.RowOffsets);
             int[,] generated = Model.Generate(embeds, causal, options);
             for (int row = 0; row < batch.ExampleIndices.Length; row++)
-                results[batch.ExampleIndices[row]] = UntilStop(generated, row, stop);
+                results[batch.ExampleIndices[row]] = UntilStop(generated, row, first: 0, stop);
         }
         return results;
-    }
-
-    /// <summary>Frees the stacked prompts; the model and tokenizer stay the caller's.</summary>
-    public void Dispose() => _prompts.Dispose();
-
-    private static int[] UntilStop(int[,] generated, int row, HashSet<int> stop)
-    {
-        var ids = new List<int>(generated.GetLength(1));
-        for (int t = 0; t < generated.GetLength(1); t++)
-        {
-            ids.Add(generated[row, t]);
-            if (stop.Contains(generated[row, t])) break;
-        }
-        return [.. ids];
     }
 }

@@ -1,6 +1,5 @@
 using DePT.Checkpoints;
 using DePT.Models.T5;
-using DePT.Prompts;
 using DePT.Tokenizers;
 
 namespace DePT.Serving;
@@ -20,12 +19,10 @@ namespace DePT.Serving;
 /// The server copies what it serves (the caller may dispose a prompt after adding it) and does not own the model or
 /// the tokenizer. Not thread-safe: one request at a time.
 /// </remarks>
-public sealed class T5PromptServer : IDisposable
+public sealed class T5PromptServer : GenerativePromptServer<T5Model>
 {
     /// <summary>The input length cap when none is given (tokens, &lt;/s&gt; included).</summary>
     public const int DefaultMaxInputLength = 512;
-
-    private readonly ServedPromptSet _prompts;
 
     /// <summary>Serves prompts on <paramref name="model"/>.</summary>
     /// <param name="model">The frozen model, loaded once.</param>
@@ -33,54 +30,14 @@ public sealed class T5PromptServer : IDisposable
     /// <param name="identity">The model's identity: prompt files made for another model are refused.</param>
     /// <param name="maxInputLength">The most input tokens per example; DePT prompts cap it further at their s.</param>
     public T5PromptServer(T5Model model, ITextTokenizer tokenizer, ModelIdentity identity, int maxInputLength = DefaultMaxInputLength)
+        : base(model, tokenizer, identity, maxInputLength, static model => (model.Backend, model.Config.ModelDim))
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(tokenizer);
-        ArgumentNullException.ThrowIfNull(identity);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxInputLength);
-        if (identity.DModel != model.Config.ModelDim)
-            throw new ArgumentException($"The identity {identity} has d_model={identity.DModel}; the model's is {model.Config.ModelDim}.", nameof(identity));
-        Model = model;
-        Tokenizer = tokenizer;
-        _prompts = new ServedPromptSet(model.Backend, model.Config.ModelDim, identity, _ => maxInputLength);
     }
-
-    /// <summary>The frozen model.</summary>
-    public T5Model Model { get; }
-
-    /// <summary>The tokenizer.</summary>
-    public ITextTokenizer Tokenizer { get; }
-
-    /// <summary>The served prompts' names, in the order they were added.</summary>
-    public IReadOnlyList<string> PromptNames => _prompts.Names;
-
-    /// <summary>Reads a prompt file (PT or DePT) and serves it as <paramref name="name"/>.</summary>
-    /// <exception cref="PromptModelMismatchException">The prompt was trained on another model.</exception>
-    /// <exception cref="ArgumentException">The name is taken.</exception>
-    /// <inheritdoc cref="PromptFile.Read" path="/exception"/>
-    public void AddPrompt(string name, string path)
-    {
-        _prompts.CheckNewName(name);
-        using var prompt = _prompts.Load(path);
-        _prompts.Add(name, prompt);
-    }
-
-    /// <summary>Serves a copy of <paramref name="prompt"/>'s current values as <paramref name="name"/> (Δ computed now, once).</summary>
-    /// <exception cref="ArgumentException">The name is taken, or the prompt is on another backend or of another width.</exception>
-    public void AddPrompt(string name, SoftPrompt prompt) => _prompts.Add(name, prompt);
-
-    /// <summary>Stops serving <paramref name="name"/>; false when no such prompt is served.</summary>
-    public bool RemovePrompt(string name) => _prompts.Remove(name);
 
     /// <summary>Greedy generation for each (prompt, text), as <see cref="GenerateTokenIds"/>, decoded to text.</summary>
     /// <inheritdoc cref="GenerateTokenIds" path="/exception"/>
-    public string[] Generate(IReadOnlyList<(string PromptName, string Text)> requests, int maxNewTokens)
-    {
-        int[][] ids = GenerateTokenIds(requests, maxNewTokens);
-        var texts = new string[ids.Length];
-        for (int i = 0; i < ids.Length; i++) texts[i] = Tokenizer.Decode(ids[i]);
-        return texts;
-    }
+    public string[] Generate(IReadOnlyList<(string PromptName, string Text)> requests, int maxNewTokens) =>
+        Decode(GenerateTokenIds(requests, maxNewTokens));
 
     /// <summary>
     /// Greedy generation (<see cref="T5Model.Generate"/>) for each (prompt, text), in request order: the new ids of
@@ -91,31 +48,17 @@ public sealed class T5PromptServer : IDisposable
     public int[][] GenerateTokenIds(IReadOnlyList<(string PromptName, string Text)> requests, int maxNewTokens)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNewTokens);
-        var batches = _prompts.Plan(requests, Tokenizer);
+        var batches = Prompts.Plan(requests, Tokenizer);
         var results = new int[requests.Count][];
+        var stop = new HashSet<int> { Model.Config.EosTokenId };
         foreach (var batch in batches)
         {
-            using var embeds = _prompts.Embed(batch, Model.Embeddings, Model.DType);
-            using var mask = _prompts.Mask(batch, 1);
+            using var embeds = Prompts.Embed(batch, Model.Embeddings, Model.DType);
+            using var mask = Prompts.Mask(batch, 1);
             int[,] generated = Model.Generate(embeds, mask, maxNewTokens);
             for (int row = 0; row < batch.ExampleIndices.Length; row++)
-                results[batch.ExampleIndices[row]] = UntilEnd(generated, row, Model.Config.EosTokenId);
+                results[batch.ExampleIndices[row]] = UntilStop(generated, row, first: 1, stop);
         }
         return results;
-    }
-
-    /// <summary>Frees the stacked prompts; the model and tokenizer stay the caller's.</summary>
-    public void Dispose() => _prompts.Dispose();
-
-    private static int[] UntilEnd(int[,] generated, int row, int eos)
-    {
-        int steps = generated.GetLength(1) - 1;
-        var ids = new List<int>(steps);
-        for (int t = 1; t <= steps; t++)
-        {
-            ids.Add(generated[row, t]);
-            if (generated[row, t] == eos) break;
-        }
-        return [.. ids];
     }
 }

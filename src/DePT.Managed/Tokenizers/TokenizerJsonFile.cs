@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DePT.IO;
 
 namespace DePT.Tokenizers;
 
@@ -41,16 +42,7 @@ internal sealed class TokenizerJsonFile
 
     public static TokenizerJsonFile Load(string path)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Tokenizer '{path}' is not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(path, e => new InvalidDataException($"Tokenizer '{path}' is not valid JSON: {e.Message}", e)))
         {
             var root = document.RootElement;
             var model = Property(root, "model", path);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DePT.IO;
 
 namespace DePT.Tokenizers;
 
@@ -55,16 +56,7 @@ public static class TokenizerLoader
     {
         if (!File.Exists(path))
             return default;
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"Tokenizer settings '{path}' are not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(path, e => new InvalidDataException($"Tokenizer settings '{path}' are not valid JSON: {e.Message}", e)))
         {
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

@@ -49,24 +49,7 @@ public sealed class BertModel : IDisposable
     public static BertModel FromMiniLm(IBackend backend, MiniLmWeights weights, DType dtype) => new(backend, BertWeights.FromMiniLm(backend, weights, dtype));
 
     /// <summary>inputs_embeds (B, L, d) = word_embeddings[tokenIds (B, L)]: the plain input without a prompt.</summary>
-    public Tensor EmbedTokens(Tensor tokenIds)
-    {
-        ArgumentNullException.ThrowIfNull(tokenIds);
-        ModelInputs.RequireDevice(Backend, tokenIds, nameof(tokenIds));
-        if (tokenIds.DType != DType.I32 || tokenIds.Rank != 2)
-            throw new ArgumentException($"tokenIds is {tokenIds.ShapeText}; expected i32 (B, L).", nameof(tokenIds));
-        var output = Backend.Allocate(DType, tokenIds.Dim(0), tokenIds.Dim(1), Config.HiddenSize);
-        try
-        {
-            Backend.EmbeddingLookup(output, tokenIds, Weights.WordEmbeddings, 1f);
-            return output;
-        }
-        catch
-        {
-            output.Dispose();
-            throw;
-        }
-    }
+    public Tensor EmbedTokens(Tensor tokenIds) => TokenEmbedding.Lookup(Backend, tokenIds, Weights.WordEmbeddings, DType);
 
     /// <summary>Evaluation forward; the pooled output when <paramref name="withPooler"/> (requires the pooler weights).</summary>
     /// <param name="inputsEmbeds">(B, T, d) with T ≤ max_position_embeddings.</param>

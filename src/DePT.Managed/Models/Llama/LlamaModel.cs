@@ -46,24 +46,7 @@ public sealed class LlamaModel : IDisposable
     public static LlamaModel Load(IBackend backend, string folder, DType dtype) => new(backend, LlamaWeights.Load(backend, folder, dtype));
 
     /// <summary>inputs_embeds (B, L, d) = embed_tokens[tokenIds (B, L)]: the plain input without a prompt.</summary>
-    public Tensor EmbedTokens(Tensor tokenIds)
-    {
-        ArgumentNullException.ThrowIfNull(tokenIds);
-        ModelInputs.RequireDevice(Backend, tokenIds, nameof(tokenIds));
-        if (tokenIds.DType != DType.I32 || tokenIds.Rank != 2)
-            throw new ArgumentException($"tokenIds is {tokenIds.ShapeText}; expected i32 (B, L).", nameof(tokenIds));
-        var output = Backend.Allocate(DType, tokenIds.Dim(0), tokenIds.Dim(1), Config.HiddenSize);
-        try
-        {
-            Backend.EmbeddingLookup(output, tokenIds, Weights.Embeddings, 1f);
-            return output;
-        }
-        catch
-        {
-            output.Dispose();
-            throw;
-        }
-    }
+    public Tensor EmbedTokens(Tensor tokenIds) => TokenEmbedding.Lookup(Backend, tokenIds, Weights.Embeddings, DType);
 
     /// <summary>Logits (B, T, V) for inputs_embeds (B, T, d), in evaluation mode.</summary>
     public Tensor ComputeLogits(Tensor inputsEmbeds, CausalLmBatch batch)

@@ -16,6 +16,9 @@ public sealed class LlamaWeights : IDisposable
 {
     private const string EmbeddingName = "model.embed_tokens.weight", FinalNormName = "model.norm.weight", LmHeadName = "lm_head.weight";
 
+    private static readonly CheckpointLayout<LlamaConfig, LlamaWeights> Layout =
+        new(RequiredShapes, OptionalShapes, Describe, static c => c.TieWordEmbeddings, EmbeddingName, LmHeadName, Build);
+
     private readonly OwnedTensors _owned;
 
     private LlamaWeights(LlamaConfig config, DType dtype, OwnedTensors owned, Tensor embeddings, Tensor lmHead, LlamaLayerWeights[] layers,
@@ -59,38 +62,19 @@ public sealed class LlamaWeights : IDisposable
     /// <exception cref="ModelConfigException">The config is invalid or not a LLaMA-family config.</exception>
     /// <exception cref="WeightsMismatchException">Tensors are missing or unexpected.</exception>
     /// <exception cref="InvalidDataException">A tensor's shape does not fit the config.</exception>
-    public static LlamaWeights Load(IBackend backend, string folder, DType dtype)
-    {
-        var config = ModelConfig.Load<LlamaConfig>(folder);
-        using var weights = ModelWeights.Open(folder);
-        return FromModelWeights(backend, config, weights, dtype);
-    }
+    public static LlamaWeights Load(IBackend backend, string folder, DType dtype) => Layout.Load(backend, folder, dtype);
 
     /// <summary>Uploads <paramref name="weights"/> after checking them against <paramref name="config"/>.</summary>
     /// <inheritdoc cref="Load" path="/exception"/>
-    public static LlamaWeights FromModelWeights(IBackend backend, LlamaConfig config, ModelWeights weights, DType dtype)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(weights);
-        ModelInputs.RequireRuntimeDType(dtype);
-        var source = new SafetensorsWeightSource(weights);
-        source.Check(RequiredShapes(config), OptionalShapes(config), isForeign: null, Describe(config));
-        bool separateLmHead = !config.TieWordEmbeddings || (source.Contains(LmHeadName) && !source.SameValues(LmHeadName, EmbeddingName));
-        return Build(config, new SourceWeightFactory(backend, dtype, source), separateLmHead);
-    }
+    public static LlamaWeights FromModelWeights(IBackend backend, LlamaConfig config, ModelWeights weights, DType dtype) =>
+        Layout.FromModelWeights(backend, config, weights, dtype);
 
     /// <summary>
     /// A model of <paramref name="config"/>'s shape with random weights drawn on the device (<see cref="DeviceRandom"/>):
     /// for speed and memory measurements at full size (Llama-2-7B, Llama-3-8B shapes).
     /// </summary>
-    public static LlamaWeights CreateRandom(IBackend backend, LlamaConfig config, DType dtype, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(config);
-        ModelInputs.RequireRuntimeDType(dtype);
-        return Build(config, new RandomWeightFactory(backend, dtype, seed), separateLmHead: !config.TieWordEmbeddings);
-    }
+    public static LlamaWeights CreateRandom(IBackend backend, LlamaConfig config, DType dtype, ulong seed) =>
+        Layout.CreateRandom(backend, config, dtype, seed);
 
     /// <summary>The tensors a checkpoint of <paramref name="config"/> must hold, with their shapes.</summary>
     public static IReadOnlyDictionary<string, int[]> RequiredShapes(LlamaConfig config)

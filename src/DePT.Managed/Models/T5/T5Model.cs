@@ -49,24 +49,7 @@ public sealed class T5Model : IDisposable
     public static T5Model Load(IBackend backend, string folder, DType dtype) => new(backend, T5Weights.Load(backend, folder, dtype));
 
     /// <summary>inputs_embeds (B, L, d) = shared[tokenIds (B, L)]: the plain input without a prompt.</summary>
-    public Tensor EmbedTokens(Tensor tokenIds)
-    {
-        ArgumentNullException.ThrowIfNull(tokenIds);
-        ModelInputs.RequireDevice(Backend, tokenIds, nameof(tokenIds));
-        if (tokenIds.DType != DType.I32 || tokenIds.Rank != 2)
-            throw new ArgumentException($"tokenIds is {tokenIds.ShapeText}; expected i32 (B, L).", nameof(tokenIds));
-        var output = Backend.Allocate(DType, tokenIds.Dim(0), tokenIds.Dim(1), Config.ModelDim);
-        try
-        {
-            Backend.EmbeddingLookup(output, tokenIds, Weights.Shared, 1f);
-            return output;
-        }
-        catch
-        {
-            output.Dispose();
-            throw;
-        }
-    }
+    public Tensor EmbedTokens(Tensor tokenIds) => TokenEmbedding.Lookup(Backend, tokenIds, Weights.Shared, DType);
 
     /// <summary>The encoder's last hidden state (B, T, d) for inputs_embeds (B, T, d) and mask (B, T), in evaluation mode.</summary>
     public Tensor Encode(Tensor inputsEmbeds, Tensor mask)

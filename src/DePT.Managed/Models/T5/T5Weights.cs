@@ -14,6 +14,9 @@ namespace DePT.Models.T5;
 /// </summary>
 public sealed class T5Weights : IDisposable
 {
+    private static readonly CheckpointLayout<T5Config, T5Weights> Layout =
+        new(RequiredShapes, OptionalShapes, Describe, static c => c.TieWordEmbeddings, SharedName, LmHeadName, Build);
+
     private readonly OwnedTensors _owned;
 
     private T5Weights(T5Config config, DType dtype, OwnedTensors owned, Tensor shared, Tensor lmHead, T5StackWeights encoder, T5StackWeights decoder)
@@ -52,39 +55,19 @@ public sealed class T5Weights : IDisposable
     /// <exception cref="ModelConfigException">The config is invalid or not a T5 config.</exception>
     /// <exception cref="WeightsMismatchException">Tensors are missing or unexpected.</exception>
     /// <exception cref="InvalidDataException">A tensor's shape does not fit the config.</exception>
-    public static T5Weights Load(IBackend backend, string folder, DType dtype)
-    {
-        var config = ModelConfig.Load<T5Config>(folder);
-        using var weights = ModelWeights.Open(folder);
-        return FromModelWeights(backend, config, weights, dtype);
-    }
+    public static T5Weights Load(IBackend backend, string folder, DType dtype) => Layout.Load(backend, folder, dtype);
 
     /// <summary>Uploads <paramref name="weights"/> after checking them against <paramref name="config"/>.</summary>
     /// <inheritdoc cref="Load" path="/exception"/>
-    public static T5Weights FromModelWeights(IBackend backend, T5Config config, ModelWeights weights, DType dtype)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(weights);
-        ModelInputs.RequireRuntimeDType(dtype);
-        var source = new SafetensorsWeightSource(weights);
-        source.Check(RequiredShapes(config), OptionalShapes(config), isForeign: null, Describe(config));
-        // transformers 5.x unties a stored lm_head that differs from shared even when the config says tied.
-        bool separateLmHead = !config.TieWordEmbeddings || (source.Contains(LmHeadName) && !source.SameValues(LmHeadName, SharedName));
-        return Build(config, new SourceWeightFactory(backend, dtype, source), separateLmHead);
-    }
+    public static T5Weights FromModelWeights(IBackend backend, T5Config config, ModelWeights weights, DType dtype) =>
+        Layout.FromModelWeights(backend, config, weights, dtype);
 
     /// <summary>
     /// A model of <paramref name="config"/>'s shape with random weights drawn on the device (<see cref="DeviceRandom"/>):
     /// for speed and memory tests at full size.
     /// </summary>
-    public static T5Weights CreateRandom(IBackend backend, T5Config config, DType dtype, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        ArgumentNullException.ThrowIfNull(config);
-        ModelInputs.RequireRuntimeDType(dtype);
-        return Build(config, new RandomWeightFactory(backend, dtype, seed), separateLmHead: !config.TieWordEmbeddings);
-    }
+    public static T5Weights CreateRandom(IBackend backend, T5Config config, DType dtype, ulong seed) =>
+        Layout.CreateRandom(backend, config, dtype, seed);
 
     /// <summary>The tensors a checkpoint of <paramref name="config"/> must hold, with their shapes.</summary>
     public static IReadOnlyDictionary<string, int[]> RequiredShapes(T5Config config)

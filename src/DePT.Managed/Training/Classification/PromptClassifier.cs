@@ -214,21 +214,8 @@ public sealed class PromptClassifier : IDisposable
                 throw new ArgumentOutOfRangeException(nameof(labels), labels[i], $"PromptClassifier: label {labels[i]} of row {i} is outside [0, {Head.ClassCount}).");
     }
 
-    private Tensor Embed(Tensor tokens)
-    {
-        if (Prompt is null) return Encoder.EmbedTokens(tokens);
-        var embeds = Backend.Allocate(Encoder.DType, tokens.Dim(0), Prompt.PromptLength + tokens.Dim(1), Encoder.Config.HiddenSize);
-        try
-        {
-            Backend.PromptInputForward(embeds, tokens, Encoder.Embeddings, Prompt.Parameters, null, 1f);
-            return embeds;
-        }
-        catch
-        {
-            embeds.Dispose();
-            throw;
-        }
-    }
+    private Tensor Embed(Tensor tokens) =>
+        Prompt is null ? Encoder.EmbedTokens(tokens) : Prompt.EmbedInputs(tokens, Encoder.Embeddings, Encoder.DType);
 
     /// <summary>The key mask (prompt rows 1, then the attention mask) and the pooling mask (prompt rows 0, then the attention mask), both (B, m+L).</summary>
     private InputMasks Masks(TokenBatch inputs)

@@ -154,16 +154,6 @@ public sealed class CausalLmPromptTask : ITextGenerationTask, IDisposable
     private Tensor Embed(TokenBatch tokens, Tensor rowOffsets)
     {
         using var ids = Backend.UploadInt32(tokens.InputIds, tokens.BatchSize, tokens.SequenceLength);
-        var embeds = Backend.Allocate(_model.DType, tokens.BatchSize, _prompt.PromptLength + tokens.SequenceLength, _model.Config.HiddenSize);
-        try
-        {
-            Backend.PromptInputForward(embeds, ids, _model.Embeddings, _prompt.Parameters, null, 1f, rowOffsets);
-            return embeds;
-        }
-        catch
-        {
-            embeds.Dispose();
-            throw;
-        }
+        return _prompt.EmbedInputs(ids, _model.Embeddings, _model.DType, rowOffsets);
     }
 }

@@ -155,16 +155,6 @@ public sealed class T5PromptTask : ITextGenerationTask, IDisposable
     private Tensors.Tensor Embed(TokenBatch inputs)
     {
         using var tokens = Backend.UploadInt32(inputs.InputIds, inputs.BatchSize, inputs.SequenceLength);
-        var embeds = Backend.Allocate(_model.DType, inputs.BatchSize, _prompt.PromptLength + inputs.SequenceLength, _model.Config.ModelDim);
-        try
-        {
-            Backend.PromptInputForward(embeds, tokens, _model.Weights.Shared, _prompt.Parameters, null, 1f);
-            return embeds;
-        }
-        catch
-        {
-            embeds.Dispose();
-            throw;
-        }
+        return _prompt.EmbedInputs(tokens, _model.Weights.Shared, _model.DType);
     }
 }
