@@ -170,20 +170,21 @@ extern "C" __global__ void __launch_bounds__(128) attention_softmax_backward(con
 // =====================================================================================================
 // Fused attention (the flash-attention algorithm): no (Tq, Tk) matrix in device memory, forward or backward.
 //
-// Per (example b, head h), with s_ij = scale·q_i·k_j + bias(h, i, j), −∞ where key j is hidden (j ≥ Tk, keyMask,
+// Per (example b, query head h), reading key/value head h / (H / Hkv) (grouped-query attention; Hkv = H is multi-head), with s_ij = scale·q_i·k_j + bias(h, i, j), −∞ where key j is hidden (j ≥ Tk, keyMask,
 // or causal j > i + queryOffset):
 //   forward   O_i = Σ_j exp(s_ij − lse_i)·v_j,  lse_i = log Σ_j exp(s_ij)  (+∞ and O_i = 0 when no key is visible)
 //             in query tiles of kFwdRows; key tiles of kFwdKeys stream through shared memory with an online
 //             softmax (running max m and sum l per row; O rescaled by exp(m_old − m_new) when the max grows).
 //   backward  delta_i = Σ_d dO_id·O_id   (attention_flash_delta)
-//             per key tile (kBwdKeys keys, dK and dV in registers), over the query tiles (kBwdRows rows) it can see:
+//             per key tile of one key/value head (kBwdKeys keys, dK and dV in registers), over the group's H / Hkv query
+//             heads and, for each, the query tiles (kBwdRows rows) it can see (so dK, dV sum the group without atomics):
 //             P = exp(s − lse), dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − delta), dK += scale·dSᵀ·Q,
 //             dQ += scale·dS·K (fp32 atomics into dqAccum: dQuery itself when fp32, else a scratch the host converts).
 // bias(h, i, j) is table[bucket(j − (i + queryOffset)), h] from the T5 table (computed here, a tile's
 // kRows + kKeys − 1 relative positions at a time into shared memory), or a dense bias (H, Tq, biasStride), or 0.
 // The table is frozen: no gradient.
 //
-// Tensors keep the model's layout: q, out, dO, dQ (B, Tq, H·dh), k, v, dK, dV (B, Tcap, H·dh), lse and delta (B, H, Tq)
+// Tensors keep the model's layout: q, out, dO, dQ (B, Tq, H·dh), k, v, dK, dV (B, Tcap, Hkv·dh), lse and delta (B, H, Tq)
 // fp32. Q, K, V (and dO, O in the backward) share one element type T: bf16 (tensor cores: mma.sync m16n8k16, bf16
 // operands, fp32 accumulation) or fp32 (the check path: the same tiles and fragments, each mma done by warp
 // shuffles in fp32). Head dims 32, 64 and 128; any lengths (tiles past Tq or Tk are zero-filled and masked).
@@ -191,7 +192,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_softmax_backward(con
 // dK, dV rows Tk..Tcap−1 are zero.
 //
 // Launch geometry: forward grid (ceil(Tq / kFwdRows), H, B), block 32·kFwdWarps; backward grid
-// (ceil(Tcap / kBwdKeys), H, B), block 32·kBwdWarps; delta one warp per (b, i, h) row, block 256.
+// (ceil(Tcap / kBwdKeys), Hkv, B), block 32·kBwdWarps; delta one warp per (b, i, h) row, block 256.
 // Warp w owns rows 16w..16w+15 of its block's query tile (forward) or key tile (backward): every mma result a
 // warp needs stays in its registers, and only dS goes through shared memory (for dQ, whose rows are queries).
 
@@ -199,22 +200,23 @@ struct AttentionFlashArgs {
     void* out;               // (B, Tq, H·dh)      forward output
     float* lse;              // (B, H, Tq)         forward: written; backward: read
     const void* q;           // (B, Tq, H·dh)
-    const void* k;           // (B, Tcap, H·dh)    first Tk rows used
-    const void* v;           // (B, Tcap, H·dh)
+    const void* k;           // (B, Tcap, Hkv·dh)  first Tk rows used
+    const void* v;           // (B, Tcap, Hkv·dh)
     const int* keyMask;      // (B, maskStride)    0 hides key j, or null
     const void* biasTable;   // (buckets, H)       T5 relative bias table (fp32, or bf16 when bit 0 of tableBf16), or null
     const float* bias;       // (H, Tq, biasStride) dense additive bias, or null (never both)
     float* dqAccum;          // (B, Tq, H·dh)      backward: fp32 sum of dQ, zeroed by the host first
-    void* dk;                // (B, Tcap, H·dh)    backward
-    void* dv;                // (B, Tcap, H·dh)    backward
+    void* dk;                // (B, Tcap, Hkv·dh)  backward
+    void* dv;                // (B, Tcap, Hkv·dh)  backward
     const void* dout;        // (B, Tq, H·dh)      backward: dO
     const float* delta;      // (B, H, Tq)         backward: rowsum(dO ⊙ O)
     int batch, heads, queryLen, keyLen, capacity, maskStride, biasStride, causal, queryOffset;
     int buckets, bidirectional, tableBf16;            // tableBf16: bit 0 set when biasTable holds bf16
     float scale, logRatio;   // logRatio: (float) log(maxDistance / maxExact), as RelativeBiasArgs
+    int kvHeads;             // Hkv, key/value heads, dividing H; 0 means H (multi-head)
 };
 
-static_assert(sizeof(AttentionFlashArgs) == 160, "AttentionFlashArgs layout changed: update the C# mirror");
+static_assert(sizeof(AttentionFlashArgs) == 168, "AttentionFlashArgs layout changed: update the C# mirror");
 
 // a pair of consecutive elements as one mma operand register: bf16x2 in 32 bits, or two floats
 template <typename T> struct AttnPair;
@@ -395,6 +397,9 @@ __device__ __forceinline__ float attn_score(const AttentionFlashArgs& a, float d
     return s;
 }
 
+// Hkv: the key/value heads (0 in the arguments means H)
+__device__ __forceinline__ int attn_kv_heads(const AttentionFlashArgs& a) { return a.kvHeads > 0 ? a.kvHeads : a.heads; }
+
 #define ATTN_LOG2E 1.4426950408889634f
 #define ATTN_LN2 0.6931471805599453f
 
@@ -412,10 +417,11 @@ __device__ __forceinline__ void attention_flash_forward_body(const AttentionFlas
 
     const int b = blockIdx.z, h = blockIdx.y, i0 = blockIdx.x * ROWS;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-    const long long width = static_cast<long long>(a.heads) * D;
+    const int kvHeads = attn_kv_heads(a), kvh = h / (a.heads / kvHeads);   // the key/value head this query head reads
+    const long long width = static_cast<long long>(a.heads) * D, kvWidth = static_cast<long long>(kvHeads) * D;
     const T* q = static_cast<const T*>(a.q) + static_cast<long long>(b) * a.queryLen * width + h * D;
-    const T* k = static_cast<const T*>(a.k) + static_cast<long long>(b) * a.capacity * width + h * D;
-    const T* v = static_cast<const T*>(a.v) + static_cast<long long>(b) * a.capacity * width + h * D;
+    const T* k = static_cast<const T*>(a.k) + static_cast<long long>(b) * a.capacity * kvWidth + kvh * D;
+    const T* v = static_cast<const T*>(a.v) + static_cast<long long>(b) * a.capacity * kvWidth + kvh * D;
 
     attn_load_tile<T, D, LD>(sKV, q, width, i0, ROWS, a.queryLen, THREADS);
     __syncthreads();
@@ -432,8 +438,8 @@ __device__ __forceinline__ void attention_flash_forward_body(const AttentionFlas
 
     const int keyEnd = a.causal ? ops_min(a.keyLen, i0 + ROWS + a.queryOffset) : a.keyLen;   // keys past it are hidden from every row
     for (int j0 = 0; j0 < keyEnd; j0 += KEYS) {
-        attn_load_tile<T, D, LD>(sK, k, width, j0, KEYS, a.keyLen, THREADS);
-        attn_load_tile<T, D, LD>(sV, v, width, j0, KEYS, a.keyLen, THREADS);
+        attn_load_tile<T, D, LD>(sK, k, kvWidth, j0, KEYS, a.keyLen, THREADS);
+        attn_load_tile<T, D, LD>(sV, v, kvWidth, j0, KEYS, a.keyLen, THREADS);
         attn_tile_terms(sBiasRel, sKeyAdd, a, b, h, i0, j0, ROWS, KEYS, THREADS);
         __syncthreads();
 
@@ -533,16 +539,13 @@ __device__ __forceinline__ void attention_flash_backward_body(const AttentionFla
     __shared__ float sBiasRel[ROWS + KEYS];
     __shared__ float sKeyAdd[KEYS];
 
-    const int b = blockIdx.z, h = blockIdx.y, j0 = blockIdx.x * KEYS;
+    const int b = blockIdx.z, kvh = blockIdx.y, j0 = blockIdx.x * KEYS;   // kvh: the key/value head
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-    const long long width = static_cast<long long>(a.heads) * D;
-    const long long qBase = static_cast<long long>(b) * a.queryLen * width + h * D;
-    const long long kBase = static_cast<long long>(b) * a.capacity * width + h * D;
-    const long long rowBase = (static_cast<long long>(b) * a.heads + h) * a.queryLen;   // into lse, delta
-    const T* q = static_cast<const T*>(a.q) + qBase;
-    const T* dout = static_cast<const T*>(a.dout) + qBase;
-    attn_load_tile<T, D, LD>(sK, static_cast<const T*>(a.k) + kBase, width, j0, KEYS, a.keyLen, THREADS);
-    attn_load_tile<T, D, LD>(sV, static_cast<const T*>(a.v) + kBase, width, j0, KEYS, a.keyLen, THREADS);
+    const int kvHeads = attn_kv_heads(a), group = a.heads / kvHeads;   // query heads kvh·group .. kvh·group + group − 1 read it
+    const long long width = static_cast<long long>(a.heads) * D, kvWidth = static_cast<long long>(kvHeads) * D;
+    const long long kBase = static_cast<long long>(b) * a.capacity * kvWidth + kvh * D;
+    attn_load_tile<T, D, LD>(sK, static_cast<const T*>(a.k) + kBase, kvWidth, j0, KEYS, a.keyLen, THREADS);
+    attn_load_tile<T, D, LD>(sV, static_cast<const T*>(a.v) + kBase, kvWidth, j0, KEYS, a.keyLen, THREADS);
 
     float dk[D / 8][4], dv[D / 8][4];
 #pragma unroll
@@ -554,86 +557,92 @@ __device__ __forceinline__ void attention_flash_backward_body(const AttentionFla
     // causal: query i sees key j when i + queryOffset ≥ j, so the first query tile that sees this key tile
     const int firstRow = a.causal ? ops_max(0, j0 - a.queryOffset) / ROWS * ROWS : 0;
     const int rowEnd = j0 < a.keyLen ? a.queryLen : 0;   // a tile of cache rows past Tk: nothing to do, zeros out
-    for (int i0 = firstRow; i0 < rowEnd; i0 += ROWS) {
-        attn_load_tile<T, D, LD>(sQ, q, width, i0, ROWS, a.queryLen, THREADS);
-        attn_load_tile<T, D, LD>(sDO, dout, width, i0, ROWS, a.queryLen, THREADS);
-        attn_tile_terms(sBiasRel, sKeyAdd, a, b, h, i0, j0, ROWS, KEYS, THREADS);
-        for (int r = threadIdx.x; r < ROWS; r += THREADS) {
-            const bool live = i0 + r < a.queryLen;
-            sLse[r] = live ? a.lse[rowBase + i0 + r] * ATTN_LOG2E : __uint_as_float(0x7f800000u);
-            sDelta[r] = live ? a.delta[rowBase + i0 + r] : 0.0f;
-        }
-        __syncthreads();
-
-        // Sᵀ = K·Qᵀ and dPᵀ = V·dOᵀ: this warp's 16 keys × ROWS queries
-        float st[ROWS / 8][4], dpt[ROWS / 8][4];
-#pragma unroll
-        for (int n = 0; n < ROWS / 8; ++n)
-#pragma unroll
-            for (int e = 0; e < 4; ++e) st[n][e] = dpt[n][e] = 0.0f;
-#pragma unroll
-        for (int kk = 0; kk < D / 16; ++kk) {
-            Pair kf[4], vf[4];
-            attn_frag_a<T>(kf, sK, LD, 16 * warp, 16 * kk);
-            attn_frag_a<T>(vf, sV, LD, 16 * warp, 16 * kk);
-#pragma unroll
-            for (int n = 0; n < ROWS / 8; ++n) {
-                Pair qf[2], of[2];
-                attn_frag_b<T>(qf, sQ, LD, 16 * kk, 8 * n);
-                attn_frag_b<T>(of, sDO, LD, 16 * kk, 8 * n);
-                attn_mma<T>(st[n], kf, qf);
-                attn_mma<T>(dpt[n], vf, of);
+    for (int h = kvh * group; h < (kvh + 1) * group; ++h) {   // the group's query heads: dK, dV sum over them in registers
+        const long long qBase = static_cast<long long>(b) * a.queryLen * width + h * D;
+        const long long rowBase = (static_cast<long long>(b) * a.heads + h) * a.queryLen;   // into lse, delta
+        const T* q = static_cast<const T*>(a.q) + qBase;
+        const T* dout = static_cast<const T*>(a.dout) + qBase;
+        for (int i0 = firstRow; i0 < rowEnd; i0 += ROWS) {
+            attn_load_tile<T, D, LD>(sQ, q, width, i0, ROWS, a.queryLen, THREADS);
+            attn_load_tile<T, D, LD>(sDO, dout, width, i0, ROWS, a.queryLen, THREADS);
+            attn_tile_terms(sBiasRel, sKeyAdd, a, b, h, i0, j0, ROWS, KEYS, THREADS);
+            for (int r = threadIdx.x; r < ROWS; r += THREADS) {
+                const bool live = i0 + r < a.queryLen;
+                sLse[r] = live ? a.lse[rowBase + i0 + r] * ATTN_LOG2E : __uint_as_float(0x7f800000u);
+                sDelta[r] = live ? a.delta[rowBase + i0 + r] : 0.0f;
             }
-        }
+            __syncthreads();
 
-        // Pᵀ into st, dSᵀ into dpt, and scale·dSᵀ into shared memory for dQ
+            // Sᵀ = K·Qᵀ and dPᵀ = V·dOᵀ: this warp's 16 keys × ROWS queries
+            float st[ROWS / 8][4], dpt[ROWS / 8][4];
 #pragma unroll
-        for (int n = 0; n < ROWS / 8; ++n)
+            for (int n = 0; n < ROWS / 8; ++n)
 #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int jl = 16 * warp + g + (e >> 1) * 8, il = 8 * n + 2 * t + (e & 1);
-                const float sc = attn_score(a, st[n][e], sBiasRel, sKeyAdd, h, i0 + il, j0 + jl, i0, j0, ROWS);
-                const float p = exp2f(sc * ATTN_LOG2E - sLse[il]);
-                st[n][e] = p;
-                dpt[n][e] = p * (dpt[n][e] - sDelta[il]);
-                sDS[jl * DSLD + il] = attn_narrow<T>(a.scale * dpt[n][e]);
+                for (int e = 0; e < 4; ++e) st[n][e] = dpt[n][e] = 0.0f;
+#pragma unroll
+            for (int kk = 0; kk < D / 16; ++kk) {
+                Pair kf[4], vf[4];
+                attn_frag_a<T>(kf, sK, LD, 16 * warp, 16 * kk);
+                attn_frag_a<T>(vf, sV, LD, 16 * warp, 16 * kk);
+#pragma unroll
+                for (int n = 0; n < ROWS / 8; ++n) {
+                    Pair qf[2], of[2];
+                    attn_frag_b<T>(qf, sQ, LD, 16 * kk, 8 * n);
+                    attn_frag_b<T>(of, sDO, LD, 16 * kk, 8 * n);
+                    attn_mma<T>(st[n], kf, qf);
+                    attn_mma<T>(dpt[n], vf, of);
+                }
             }
 
-        // dV += Pᵀ·dO, dK += dSᵀ·Q (scaled at the end): 16 keys × D, contracting over the tile's queries
+            // Pᵀ into st, dSᵀ into dpt, and scale·dSᵀ into shared memory for dQ
 #pragma unroll
-        for (int kk = 0; kk < ROWS / 16; ++kk) {
-            Pair pf[4], sf[4];
-            attn_frag_a_from<T>(pf, st, kk);
-            attn_frag_a_from<T>(sf, dpt, kk);
+            for (int n = 0; n < ROWS / 8; ++n)
 #pragma unroll
-            for (int n = 0; n < D / 8; ++n) {
-                Pair of[2], qf[2];
-                attn_frag_b_rows<T>(of, sDO, LD, 16 * kk, 8 * n);
-                attn_frag_b_rows<T>(qf, sQ, LD, 16 * kk, 8 * n);
-                attn_mma<T>(dv[n], pf, of);
-                attn_mma<T>(dk[n], sf, qf);
-            }
-        }
-        __syncthreads();
+                for (int e = 0; e < 4; ++e) {
+                    const int jl = 16 * warp + g + (e >> 1) * 8, il = 8 * n + 2 * t + (e & 1);
+                    const float sc = attn_score(a, st[n][e], sBiasRel, sKeyAdd, h, i0 + il, j0 + jl, i0, j0, ROWS);
+                    const float p = exp2f(sc * ATTN_LOG2E - sLse[il]);
+                    st[n][e] = p;
+                    dpt[n][e] = p * (dpt[n][e] - sDelta[il]);
+                    sDS[jl * DSLD + il] = attn_narrow<T>(a.scale * dpt[n][e]);
+                }
 
-        // dQ (ROWS × D) += scale·dS·K: 16×8 output tiles dealt round-robin to the warps, fp32 atomics (other key tiles add too)
-        for (int tile = warp; tile < (ROWS / 16) * (D / 8); tile += C::kBwdWarps) {
-            const int mq = tile / (D / 8), nd = tile - mq * (D / 8);
-            float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            // dV += Pᵀ·dO, dK += dSᵀ·Q (scaled at the end): 16 keys × D, contracting over the tile's queries
 #pragma unroll
-            for (int kk = 0; kk < KEYS / 16; ++kk) {
-                Pair sf[4], kf[2];
-                attn_frag_a_transposed<T>(sf, sDS, DSLD, 16 * mq, 16 * kk);
-                attn_frag_b_rows<T>(kf, sK, LD, 16 * kk, 8 * nd);
-                attn_mma<T>(acc, sf, kf);
-            }
+            for (int kk = 0; kk < ROWS / 16; ++kk) {
+                Pair pf[4], sf[4];
+                attn_frag_a_from<T>(pf, st, kk);
+                attn_frag_a_from<T>(sf, dpt, kk);
 #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int i = i0 + 16 * mq + g + (e >> 1) * 8;
-                if (i < a.queryLen) atomicAdd(a.dqAccum + qBase + i * width + 8 * nd + 2 * t + (e & 1), acc[e]);
+                for (int n = 0; n < D / 8; ++n) {
+                    Pair of[2], qf[2];
+                    attn_frag_b_rows<T>(of, sDO, LD, 16 * kk, 8 * n);
+                    attn_frag_b_rows<T>(qf, sQ, LD, 16 * kk, 8 * n);
+                    attn_mma<T>(dv[n], pf, of);
+                    attn_mma<T>(dk[n], sf, qf);
+                }
             }
+            __syncthreads();
+
+            // dQ (ROWS × D) += scale·dS·K: 16×8 output tiles dealt round-robin to the warps, fp32 atomics (other key tiles add too)
+            for (int tile = warp; tile < (ROWS / 16) * (D / 8); tile += C::kBwdWarps) {
+                const int mq = tile / (D / 8), nd = tile - mq * (D / 8);
+                float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+                for (int kk = 0; kk < KEYS / 16; ++kk) {
+                    Pair sf[4], kf[2];
+                    attn_frag_a_transposed<T>(sf, sDS, DSLD, 16 * mq, 16 * kk);
+                    attn_frag_b_rows<T>(kf, sK, LD, 16 * kk, 8 * nd);
+                    attn_mma<T>(acc, sf, kf);
+                }
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const int i = i0 + 16 * mq + g + (e >> 1) * 8;
+                    if (i < a.queryLen) atomicAdd(a.dqAccum + qBase + i * width + 8 * nd + 2 * t + (e & 1), acc[e]);
+                }
+            }
+            __syncthreads();   // before the next tile overwrites sQ, sDO, sDS
         }
-        __syncthreads();   // before the next tile overwrites sQ, sDO, sDS
     }
 
     T* dkOut = static_cast<T*>(a.dk) + kBase;
@@ -644,7 +653,7 @@ __device__ __forceinline__ void attention_flash_backward_body(const AttentionFla
         if (j >= a.capacity) continue;
 #pragma unroll
         for (int n = 0; n < D / 8; ++n) {
-            const long long at = j * width + 8 * n + 2 * t;
+            const long long at = j * kvWidth + 8 * n + 2 * t;
             *reinterpret_cast<Pair*>(dkOut + at) = AttnPair<T>::make(a.scale * dk[n][2 * r], a.scale * dk[n][2 * r + 1]);
             *reinterpret_cast<Pair*>(dvOut + at) = AttnPair<T>::make(dv[n][2 * r], dv[n][2 * r + 1]);
         }

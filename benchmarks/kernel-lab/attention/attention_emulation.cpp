@@ -4,7 +4,8 @@ a GPU: the device code is compiled as C++ through cpu-emulation-shim.h (each blo
 barriers; the bf16 mma done by the same warp shuffles as the fp32 path, so it checks the fragment layouts, tiling,
 masking, bias, online softmax and the backward's indexing, not the tensor cores' rounding) and compared with
 attention_ref.h on small odd shapes: encoder with the T5 table, BERT scale, causal with a dense bias, cross-attention,
-a KV cache (Tk < Tcap, queryOffset), fully masked examples; bf16 and fp32, head dims 32, 64 and 128.
+a KV cache (Tk < Tcap, queryOffset), fully masked examples, grouped-query attention (Hkv < H: the reference runs
+multi-head on K, V repeated to H heads and sums dK, dV over each group); bf16 and fp32, head dims 32, 64 and 128.
 Run it under AddressSanitizer so that any read or write out of bounds fails the run:
 
   g++ -std=c++20 -O1 -g -fsanitize=address,undefined -fno-strict-aliasing -pthread \
@@ -66,13 +67,42 @@ void check(const char* name, const char* what, double error, double bound)
     std::printf("  %-4s %-34s %-6s rel err %.3g (bound %.0e)\n", ok ? "ok" : "FAIL", name, what, error, bound);
 }
 
+// (B, rows, Hkv·dh) → (B, rows, H·dh): query head h gets key/value head h / group
+std::vector<float> repeat_heads(const std::vector<float>& x, int batchRows, int kvHeads, int group, int headDim)
+{
+    std::vector<float> r(static_cast<size_t>(batchRows) * kvHeads * group * headDim);
+    for (int bt = 0; bt < batchRows; ++bt)
+        for (int h = 0; h < kvHeads * group; ++h)
+            for (int d = 0; d < headDim; ++d)
+                r[(static_cast<size_t>(bt) * kvHeads * group + h) * headDim + d] = x[(static_cast<size_t>(bt) * kvHeads + h / group) * headDim + d];
+    return r;
+}
+
+// (B, rows, H·dh) → (B, rows, Hkv·dh): the sum over each group's query heads
+std::vector<double> sum_heads(const std::vector<double>& x, int batchRows, int kvHeads, int group, int headDim)
+{
+    std::vector<double> r(static_cast<size_t>(batchRows) * kvHeads * headDim, 0.0);
+    for (int bt = 0; bt < batchRows; ++bt)
+        for (int h = 0; h < kvHeads * group; ++h)
+            for (int d = 0; d < headDim; ++d)
+                r[(static_cast<size_t>(bt) * kvHeads + h / group) * headDim + d] += x[(static_cast<size_t>(bt) * kvHeads * group + h) * headDim + d];
+    return r;
+}
+
+// p.k, p.v hold (B, Tcap, kvHeads·dh)
 template <typename T>
-void run(const char* name, AttnProblem p)
+void run(const char* name, AttnProblem p, int kvHeads)
 {
     const bool bf16 = sizeof(T) == 2;
     typedef AttnFlashConfig<T, 64> C64;
     (void)sizeof(C64);
-    const auto ref = attention_reference(p);
+    const int group = p.heads / kvHeads;
+    AttnProblem mha = p;
+    mha.k = repeat_heads(p.k, p.batch * p.capacity, kvHeads, group, p.headDim);
+    mha.v = repeat_heads(p.v, p.batch * p.capacity, kvHeads, group, p.headDim);
+    auto ref = attention_reference(mha);
+    ref.dk = sum_heads(ref.dk, p.batch * p.capacity, kvHeads, group, p.headDim);
+    ref.dv = sum_heads(ref.dv, p.batch * p.capacity, kvHeads, group, p.headDim);
     const int W = p.width();
     auto q = to_device<T>(p.q), k = to_device<T>(p.k), v = to_device<T>(p.v), dout = to_device<T>(p.dout);
     std::vector<T> out(static_cast<size_t>(p.batch) * p.queryLen * W, Kernels<T>::store(NAN));
@@ -89,6 +119,7 @@ void run(const char* name, AttnProblem p)
     a.batch = p.batch; a.heads = p.heads; a.queryLen = p.queryLen; a.keyLen = p.keyLen; a.capacity = p.capacity;
     a.maskStride = p.keyLen; a.biasStride = p.keyLen; a.causal = p.causal; a.queryOffset = p.queryOffset;
     a.buckets = p.buckets; a.bidirectional = p.bidirectional; a.tableBf16 = 0; a.scale = p.scale;
+    a.kvHeads = kvHeads == p.heads ? 0 : kvHeads;   // 0 (multi-head) as the lab's zero-initialised arguments pass it
     const int maxExact = (p.bidirectional ? p.buckets / 2 : p.buckets) / 2;
     a.logRatio = static_cast<float>(std::log(static_cast<double>(p.maxDistance) / maxExact));
 
@@ -105,7 +136,7 @@ void run(const char* name, AttnProblem p)
     AttentionFlashDeltaArgs da{delta.data(), dout.data(), out.data(), p.batch, p.heads, p.queryLen, D, bf16 ? 6 : 0};
     const long long rows = static_cast<long long>(p.batch) * p.queryLen * p.heads;
     emu::launch(attention_flash_delta, dim3{static_cast<unsigned>((rows + 7) / 8), 1, 1}, 256, da, true);
-    emu::launch(Kernels<T>::backward(D), dim3{static_cast<unsigned>((p.capacity + bwdKeys - 1) / bwdKeys), static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch)},
+    emu::launch(Kernels<T>::backward(D), dim3{static_cast<unsigned>((p.capacity + bwdKeys - 1) / bwdKeys), static_cast<unsigned>(kvHeads), static_cast<unsigned>(p.batch)},
                 32 * bwdWarps, a, true);
     check(name, "dQ", attn_relative_error(dq, ref.dq), bf16 ? 2e-2 : 1e-5);
     check(name, "dK", attn_relative_error(to_host(dk), ref.dk), bf16 ? 2e-2 : 1e-5);
@@ -117,6 +148,7 @@ struct Shape {
     int batch, heads, headDim, queryLen, capacity, keyLen, queryOffset;
     bool causal, mask, table, bidirectional, dense;
     float scale;
+    int kvHeads = 0;   // 0: heads
 };
 
 template <typename T>
@@ -126,9 +158,9 @@ void run_shape(const Shape& s, std::mt19937& rng)
     AttnProblem p;
     p.batch = s.batch; p.heads = s.heads; p.headDim = s.headDim; p.queryLen = s.queryLen; p.capacity = s.capacity;
     p.keyLen = s.keyLen; p.queryOffset = s.queryOffset; p.causal = s.causal; p.bidirectional = s.bidirectional; p.scale = s.scale;
-    const int W = p.width();
+    const int W = p.width(), kvHeads = s.kvHeads > 0 ? s.kvHeads : s.heads;
     p.q = random_values(rng, static_cast<size_t>(p.batch) * p.queryLen * W, 1.0f, bf16);
-    p.k = random_values(rng, static_cast<size_t>(p.batch) * p.capacity * W, 1.0f, bf16);
+    p.k = random_values(rng, static_cast<size_t>(p.batch) * p.capacity * kvHeads * p.headDim, 1.0f, bf16);
     p.v = random_values(rng, p.k.size(), 1.0f, bf16);
     p.dout = random_values(rng, p.q.size(), 1.0f, bf16);
     if (s.mask) {
@@ -141,7 +173,7 @@ void run_shape(const Shape& s, std::mt19937& rng)
     if (s.dense) p.bias = random_values(rng, static_cast<size_t>(p.heads) * p.queryLen * p.keyLen, 2.0f, false);
     char name[96];
     std::snprintf(name, sizeof name, "%s %s d%d", s.name, bf16 ? "bf16" : "f32", s.headDim);
-    run<T>(name, p);
+    run<T>(name, p, kvHeads);
 }
 
 }  // namespace
@@ -158,6 +190,10 @@ int main(int argc, char** argv)
         {"cross (Tq != Tk, mask)", 2, 1, 64, 21, 90, 90, 0, false, true, false, true, false, 1.0f},
         {"kv cache (Tk < Tcap, offset)", 1, 2, 32, 5, 40, 23, 18, true, false, true, false, false, 1.0f},
         {"head dim 128", 1, 1, 128, 40, 40, 40, 0, false, true, true, true, false, 1.0f},
+        {"gqa H4/Hkv2 (causal, mask)", 2, 4, 32, 19, 19, 19, 0, true, true, false, true, false, 0.177f, 2},
+        {"mqa H4/Hkv1 (causal)", 1, 4, 64, 21, 21, 21, 0, true, false, false, true, false, 0.125f, 1},
+        {"gqa kv cache H4/Hkv2 (table)", 1, 4, 32, 3, 30, 17, 14, true, false, true, false, false, 1.0f, 2},
+        {"gqa cross H6/Hkv3 (mask)", 2, 6, 32, 9, 37, 37, 0, false, true, false, true, false, 0.177f, 3},
     };
     const int only = argc > 2 ? std::atoi(argv[2]) : -1;   // one shape by index, for a quick look
     for (int i = 0; i < static_cast<int>(sizeof shapes / sizeof shapes[0]); ++i) {

@@ -9,7 +9,9 @@ namespace DePT.Tests.OpsGpu;
 /// The fused attention kernels (attention_flash_*), forward and backward, against the CPU reference and, in bf16, against
 /// the unfused GPU path on the same inputs: T5 encoder and decoder shapes with the relative table evaluated in the kernel,
 /// BERT scaling, cross-attention, KV-cache prefill and decoding steps (Tk &lt; Tcap, query offset), a dense bias; head dims
-/// 32, 64 and 128; lengths that are not multiples of the tiles; example 0 fully masked wherever there is a mask.
+/// 32, 64 and 128; lengths that are not multiples of the tiles; example 0 fully masked wherever there is a mask; grouped-query
+/// (LLaMA: H 4 over Hkv 2, H 8 over 2) and multi-query (H 8 over Hkv 1) attention, causal, padded, KV cache, where dK and dV
+/// sum each key/value head's group of query heads.
 /// bf16 (tensor cores, the default path) within 2e-2 relative error; fp32 (the check path, forced with
 /// <see cref="AttentionPath.Fused"/>: the same tiles with the mma done in fp32) within 1e-3.
 /// </summary>
@@ -23,11 +25,14 @@ public class FusedAttentionGpuTests : OpsGpuTest
     public enum BiasKind { None, Table, Dense }
 
     public sealed record Case(string Name, int Batch, int Heads, int HeadDim, int QueryLen, int Capacity, int KeyLength, bool Causal, int QueryOffset,
-        MaskKind Mask, BiasKind Bias, float Scale)
+        MaskKind Mask, BiasKind Bias, float Scale, int KeyValueHeads = 0)
     {
         public int KeyLen => KeyLength == 0 ? Capacity : KeyLength;
 
         public int Width => Heads * HeadDim;
+
+        /// <summary>Hkv·dh: the width of key and value (Heads·dh without grouped-query attention).</summary>
+        public int KeyWidth => (KeyValueHeads == 0 ? Heads : KeyValueHeads) * HeadDim;
 
         public override string ToString() => Name;
     }
@@ -43,6 +48,13 @@ public class FusedAttentionGpuTests : OpsGpuTest
         new("kv-step", 2, 2, 128, 1, 50, 31, true, 30, MaskKind.None, BiasKind.Table, 1f),
         new("dense bias causal", 1, 2, 64, 70, 70, 0, true, 0, MaskKind.None, BiasKind.Dense, 1f),
         new("long dh128", 1, 2, 128, 300, 300, 0, false, 0, MaskKind.Random, BiasKind.Table, 1f),
+        new("gqa h4/kv2 causal mask", 2, 4, 64, 37, 37, 0, true, 0, MaskKind.Random, BiasKind.None, 0.125f, KeyValueHeads: 2),
+        new("gqa h8/kv2 dh128 causal mask", 2, 8, 128, 45, 45, 0, true, 0, MaskKind.Random, BiasKind.None, 1f / MathF.Sqrt(128), KeyValueHeads: 2),
+        new("mqa h8/kv1 causal", 2, 8, 64, 70, 70, 0, true, 0, MaskKind.None, BiasKind.None, 0.125f, KeyValueHeads: 1),
+        new("mqa h8/kv1 dh32 padding", 3, 8, 32, 67, 67, 0, false, 0, MaskKind.Random, BiasKind.None, 1f / MathF.Sqrt(32), KeyValueHeads: 1),
+        new("gqa kv-prefill", 2, 4, 64, 5, 40, 23, true, 0, MaskKind.RandomOverCapacity, BiasKind.None, 0.125f, KeyValueHeads: 2),
+        new("gqa kv-step", 2, 4, 128, 1, 50, 31, true, 30, MaskKind.None, BiasKind.None, 1f / MathF.Sqrt(128), KeyValueHeads: 2),
+        new("gqa t5 table", 2, 4, 64, 29, 29, 0, false, 0, MaskKind.Random, BiasKind.Table, 1f, KeyValueHeads: 2),
     ];
 
     public static IEnumerable<TestCaseData> Cases()
@@ -74,8 +86,8 @@ public class FusedAttentionGpuTests : OpsGpuTest
 
         var dOutput = Input(Values((long)c.Batch * c.QueryLen * c.Width), dtype, c.Batch, c.QueryLen, c.Width);
         var dQuery = Poisoned(dtype, c.Batch, c.QueryLen, c.Width);
-        var dKey = Poisoned(dtype, c.Batch, c.Capacity, c.Width);
-        var dValue = Poisoned(dtype, c.Batch, c.Capacity, c.Width);
+        var dKey = Poisoned(dtype, c.Batch, c.Capacity, c.KeyWidth);
+        var dValue = Poisoned(dtype, c.Batch, c.Capacity, c.KeyWidth);
         Both((be, g) => be.AttentionBackward(dQuery.On(g), dKey.On(g), dValue.On(g), dOutput.On(g), inputs.Query.On(g), inputs.Key.On(g), inputs.Value.On(g), states[g ? 1 : 0]));
         AssertClose(dQuery, $"{c} dQuery", bound);
         AssertClose(dKey, $"{c} dKey (rows past Tk zero)", bound);
@@ -86,8 +98,8 @@ public class FusedAttentionGpuTests : OpsGpuTest
         Gpu.AttentionPath = AttentionPath.Unfused;
         using var unfusedOutput = Gpu.Allocate(dtype, c.Batch, c.QueryLen, c.Width);
         using var unfusedDQuery = Gpu.Allocate(dtype, c.Batch, c.QueryLen, c.Width);
-        using var unfusedDKey = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.Width);
-        using var unfusedDValue = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.Width);
+        using var unfusedDKey = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.KeyWidth);
+        using var unfusedDValue = Gpu.Allocate(dtype, c.Batch, c.Capacity, c.KeyWidth);
         using (var unfused = Gpu.Attention(unfusedOutput, inputs.Query.Gpu, inputs.Key.Gpu, inputs.Value.Gpu, inputs.Mask?.Gpu, inputs.Bias(true), inputs.Options))
         {
             Assert.That(unfused.IsFused, Is.False);
@@ -156,13 +168,13 @@ public class FusedAttentionGpuTests : OpsGpuTest
     private Inputs Draw(Case c, DType dtype)
     {
         var query = Input(Values((long)c.Batch * c.QueryLen * c.Width), dtype, c.Batch, c.QueryLen, c.Width);
-        var key = Input(Values((long)c.Batch * c.Capacity * c.Width), dtype, c.Batch, c.Capacity, c.Width);
-        var value = Input(Values((long)c.Batch * c.Capacity * c.Width), dtype, c.Batch, c.Capacity, c.Width);
+        var key = Input(Values((long)c.Batch * c.Capacity * c.KeyWidth), dtype, c.Batch, c.Capacity, c.KeyWidth);
+        var value = Input(Values((long)c.Batch * c.Capacity * c.KeyWidth), dtype, c.Batch, c.Capacity, c.KeyWidth);
         int maskColumns = c.Mask == MaskKind.RandomOverCapacity ? c.Capacity : c.KeyLen;
         Pair? mask = c.Mask == MaskKind.None ? null : Ints(KeyMask(c.Batch, maskColumns), c.Batch, maskColumns);
         Pair? table = c.Bias == BiasKind.Table ? Input(Values(32L * c.Heads, 2f), F32, 32, c.Heads) : null;
         Pair? dense = c.Bias == BiasKind.Dense ? Input(Values((long)c.Heads * c.QueryLen * c.KeyLen, 2f), F32, c.Heads, c.QueryLen, c.KeyLen) : null;
-        return new Inputs(query, key, value, mask, table, dense, !c.Causal, new AttentionOptions(c.Heads, c.Scale, c.Causal, c.KeyLength, c.QueryOffset));
+        return new Inputs(query, key, value, mask, table, dense, !c.Causal, new AttentionOptions(c.Heads, c.Scale, c.Causal, c.KeyLength, c.QueryOffset, c.KeyValueHeads));
     }
 
     // example 0 hides every key when there are several examples; the rest hide about one key in four

@@ -38,6 +38,7 @@ internal struct AttentionFlashArgs
     public int Batch, Heads, QueryLen, KeyLen, Capacity, MaskStride, BiasStride, Causal, QueryOffset;
     public int Buckets, Bidirectional, TableBf16;
     public float Scale, LogRatio;
+    public int KeyValueHeads;   // kvHeads: Hkv (0 means H)
 }
 
 /// <summary>Mirror of <c>AttentionFlashDeltaArgs</c>.</summary>

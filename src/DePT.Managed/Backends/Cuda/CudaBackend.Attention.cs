@@ -5,7 +5,9 @@ namespace DePT.Backends.Cuda;
 
 // Attention, two paths (src/DePT.Kernels/attention.cuh):
 // - fused: attention_flash_forward/backward_{bf16,f32}_{32,64,128}, flash-attention tiles with the T5 bias computed in
-//   the kernel; saves the row log-sum-exps and the output, never a (Tq, Tk) matrix; one key/value head per query head;
+//   the kernel; saves the row log-sum-exps and the output, never a (Tq, Tk) matrix; grouped-query attention by index
+//   (query head h reads key/value head h / group; a backward block owns a key/value head's key tile and loops over the
+//   group's query heads, so dK and dV sum the group in registers);
 // - unfused (the reference): head permutes, cuBLAS strided-batched GEMMs and the masked softmax; saves the
 //   probabilities. A T5 table is materialised into a (H, Tq, Tk) bias for it. Grouped-query attention needs no kernel
 //   of its own here: query heads are laid out (B, H, Tq, dh) = (B, Hkv, group·Tq, dh), so each key/value head meets its
@@ -53,7 +55,6 @@ public sealed partial class CudaBackend
     private static string? FusedUnfit(OpChecks.AttentionSizes s, Tensor output, Tensor query, Tensor key, Tensor value)
     {
         if (s.HeadDim is not (32 or 64 or 128)) return $"head dim {s.HeadDim}, not 32, 64 or 128";
-        if (s.KeyValueHeads != s.Heads) return "grouped-query attention";
         if (key.DType != query.DType || value.DType != query.DType || output.DType != query.DType)
             return "query, key, value and output differ in dtype";
         if (s.Batch > 65535 || s.Heads > 65535) return "more than 65535 examples or heads";
@@ -71,7 +72,7 @@ public sealed partial class CudaBackend
         var args = new AttentionFlashArgs
         {
             Q = Ptr(query), K = Ptr(key), V = Ptr(value), KeyMask = Ptr(keyMask), Bias = Ptr(positionBias?.Dense),
-            Batch = s.Batch, Heads = s.Heads, QueryLen = s.QueryLen, KeyLen = s.KeyLen, Capacity = s.Capacity,
+            Batch = s.Batch, Heads = s.Heads, KeyValueHeads = s.KeyValueHeads, QueryLen = s.QueryLen, KeyLen = s.KeyLen, Capacity = s.Capacity,
             MaskStride = s.MaskStride, BiasStride = s.BiasStride, Causal = options.Causal ? 1 : 0, QueryOffset = options.QueryOffset,
             Scale = options.Scale,
         };
@@ -139,7 +140,8 @@ public sealed partial class CudaBackend
         args.Dk = Ptr(dk ?? dKey);
         args.Dv = Ptr(dv ?? dValue);
         int warps = FlashBackwardWarps(dtype);
-        var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, 16 * warps), (uint)s.Heads, (uint)s.Batch, (uint)(32 * warps));
+        // one block per (key tile, key/value head, example): it sums dK, dV over the head's group of query heads
+        var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, 16 * warps), (uint)s.KeyValueHeads, (uint)s.Batch, (uint)(32 * warps));
         CudaDevice.Kernels.Launch($"attention_flash_backward_{FlashSuffix(dtype, s.HeadDim)}", grid, args);
 
         if (dqAccum is not null) Copy(dQuery, dqAccum);
