@@ -14,6 +14,7 @@ Every kernel is extern "C" with one by-value argument struct; see each header fo
 #include "embedding.cuh"   // defines: embedding_lookup, embedding_add_positions, relative_position_bias
 #include "rotary.cuh"      // defines: RotaryArgs, rotary_embedding
 #include "attention.cuh"   // defines: attention_permute_in, attention_permute_out, attention_softmax_forward, attention_softmax_backward
+#include "attention_fast.cuh" // defines: attention_flash5_forward_bf16_64, attention_flash5_backward_bf16_64 (bf16, dh 64, multi-head; after attention.cuh)
 #include "linear.cuh"      // defines: linear_epilogue, linear_bias_grad
 #include "loss.cuh"        // defines: softmax_cross_entropy, argmax_rows
 #include "pool.cuh"        // defines: pool_forward, pool_backward

@@ -23,6 +23,8 @@ public sealed unsafe class CudaKernelModule : IDisposable
 
     private readonly CudaDevice _device;
     private readonly Dictionary<string, CUfunction> _functions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _dynamicShared = new(StringComparer.Ordinal);   // bytes each kernel was opted in to
+    private int _sharedOptIn = -1;
     private CUmodule _module;
 
     private CudaKernelModule(CudaDevice device, CUmodule module, KernelLoadPath path, string origin)
@@ -113,6 +115,23 @@ public sealed unsafe class CudaKernelModule : IDisposable
         return f;
     }
 
+    /// <summary>The most shared memory one block may have on this device (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN).</summary>
+    internal int SharedMemoryPerBlockOptIn =>
+        _sharedOptIn >= 0 ? _sharedOptIn : _sharedOptIn = _device.Attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+
+    /// <summary>
+    /// Lets <paramref name="name"/> launch with <paramref name="bytes"/> of dynamic shared memory: above 48 KiB the kernel must
+    /// be opted in first (CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES); raised only when a launch needs more than before.
+    /// </summary>
+    internal void EnsureDynamicSharedMemory(string name, int bytes)
+    {
+        if (bytes <= 48 * 1024 || (_dynamicShared.TryGetValue(name, out int granted) && granted >= bytes)) return;
+        var function = Function(name);
+        CudaException.ThrowIfFailed(CudaDriver.cuFuncSetAttribute(function, CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+            call: $"cuFuncSetAttribute({name}, MAX_DYNAMIC_SHARED_SIZE_BYTES, {bytes})");
+        _dynamicShared[name] = bytes;
+    }
+
     /// <summary>Launches <paramref name="name"/> on the device's stream with one by-value struct argument.</summary>
     internal void Launch<TArgs>(string name, LaunchShape shape, in TArgs args) where TArgs : unmanaged
     {
@@ -135,6 +154,7 @@ public sealed unsafe class CudaKernelModule : IDisposable
         CudaDriver.cuModuleUnload(_module);
         _module = default;
         _functions.Clear();
+        _dynamicShared.Clear();
     }
 
     private static CudaKernelModule FromImage(CudaDevice device, byte[] image, KernelLoadPath path, string origin)

@@ -11,7 +11,8 @@ namespace DePT.Tests.OpsGpu;
 /// BERT scaling, cross-attention, KV-cache prefill and decoding steps (Tk &lt; Tcap, query offset), a dense bias; head dims
 /// 32, 64 and 128; lengths that are not multiples of the tiles; example 0 fully masked wherever there is a mask; grouped-query
 /// (LLaMA: H 4 over Hkv 2, H 8 over 2) and multi-query (H 8 over Hkv 1) attention, causal, padded, KV cache, where dK and dV
-/// sum each key/value head's group of query heads.
+/// sum each key/value head's group of query heads. bf16 multi-head cases with dh 64 run attention_flash5_* (attention_fast.cuh;
+/// each case asserts which kernels ran), including long (600) and odd (133/257, 331) lengths; the rest attention_flash_*.
 /// bf16 (tensor cores, the default path) within 2e-2 relative error; fp32 (the check path, forced with
 /// <see cref="AttentionPath.Fused"/>: the same tiles with the mma done in fp32) within 1e-3.
 /// </summary>
@@ -55,7 +56,21 @@ public class FusedAttentionGpuTests : OpsGpuTest
         new("gqa kv-prefill", 2, 4, 64, 5, 40, 23, true, 0, MaskKind.RandomOverCapacity, BiasKind.None, 0.125f, KeyValueHeads: 2),
         new("gqa kv-step", 2, 4, 128, 1, 50, 31, true, 30, MaskKind.None, BiasKind.None, 1f / MathF.Sqrt(128), KeyValueHeads: 2),
         new("gqa t5 table", 2, 4, 64, 29, 29, 0, false, 0, MaskKind.Random, BiasKind.Table, 1f, KeyValueHeads: 2),
+        // longer and odd shapes for attention_flash5_* (bf16, dh 64, multi-head): several 128-row blocks, a partial last
+        // block, key tiles past the first, the bias window over hundreds of relative positions
+        new("t5-encoder 600", 2, 3, 64, 600, 600, 0, false, 0, MaskKind.Random, BiasKind.Table, 1f),
+        new("t5-decoder causal 331", 2, 2, 64, 331, 331, 0, true, 0, MaskKind.Random, BiasKind.Table, 1f),
+        new("cross 133/257", 2, 2, 64, 133, 257, 0, false, 0, MaskKind.Random, BiasKind.None, 0.125f),
+        new("kv-prefill 150/300", 2, 2, 64, 150, 300, 171, true, 21, MaskKind.RandomOverCapacity, BiasKind.Table, 1f),
+        new("kv-step 1/200", 3, 2, 64, 1, 200, 129, true, 128, MaskKind.RandomOverCapacity, BiasKind.Table, 1f),
+        new("dense bias causal 200", 1, 3, 64, 200, 200, 0, true, 0, MaskKind.None, BiasKind.Dense, 0.125f),
     ];
+
+    // the kernels a fused call of this case should launch: attention_flash5_* for bf16 multi-head dh 64, else attention_flash_*
+    private static (string Forward, string Backward) ExpectedKernels(Case c, DType dtype) =>
+        dtype == BF16 && c.HeadDim == 64 && (c.KeyValueHeads == 0 || c.KeyValueHeads == c.Heads)
+            ? ("attention_flash5_forward_bf16_64", "attention_flash5_backward_bf16_64")
+            : ($"attention_flash_forward_{(dtype == BF16 ? "bf16" : "f32")}_{c.HeadDim}", $"attention_flash_backward_{(dtype == BF16 ? "bf16" : "f32")}_{c.HeadDim}");
 
     public static IEnumerable<TestCaseData> Cases()
     {
@@ -79,6 +94,8 @@ public class FusedAttentionGpuTests : OpsGpuTest
         var states = new AttentionState[2];
         Both((be, g) => states[g ? 1 : 0] = Track(be.Attention(output.On(g), inputs.Query.On(g), inputs.Key.On(g), inputs.Value.On(g), inputs.Mask?.On(g), inputs.Bias(g), inputs.Options)));
         Assert.That(states[1].IsFused, Is.True, "the fused kernels ran");
+        var expected = ExpectedKernels(c, dtype);
+        Assert.That(Gpu.LastFusedForwardKernel, Is.EqualTo(expected.Forward), "forward kernel");
         long elementBytes = dtype.SizeInBytes();
         Assert.That(states[1].SavedBytes, Is.EqualTo(4L * c.Batch * c.Heads * c.QueryLen + elementBytes * c.Batch * c.QueryLen * c.Width),
             "the fused state holds the log-sum-exps and the output, no (Tq, Tk) matrix");
@@ -89,6 +106,7 @@ public class FusedAttentionGpuTests : OpsGpuTest
         var dKey = Poisoned(dtype, c.Batch, c.Capacity, c.KeyWidth);
         var dValue = Poisoned(dtype, c.Batch, c.Capacity, c.KeyWidth);
         Both((be, g) => be.AttentionBackward(dQuery.On(g), dKey.On(g), dValue.On(g), dOutput.On(g), inputs.Query.On(g), inputs.Key.On(g), inputs.Value.On(g), states[g ? 1 : 0]));
+        Assert.That(Gpu.LastFusedBackwardKernel, Is.EqualTo(expected.Backward), "backward kernel");
         AssertClose(dQuery, $"{c} dQuery", bound);
         AssertClose(dKey, $"{c} dKey (rows past Tk zero)", bound);
         AssertClose(dValue, $"{c} dValue (rows past Tk zero)", bound);
@@ -128,6 +146,8 @@ public class FusedAttentionGpuTests : OpsGpuTest
         dOutput.CopyFrom(Values((long)c.Batch * c.QueryLen * c.Width));
         using (var state = Gpu.Attention(output, inputs.Query.Gpu, inputs.Key.Gpu, inputs.Value.Gpu, inputs.Mask!.Value.Gpu, inputs.Bias(true), inputs.Options))
             Gpu.AttentionBackward(dQuery, dKey, dValue, dOutput, inputs.Query.Gpu, inputs.Key.Gpu, inputs.Value.Gpu, state);
+        var expected = ExpectedKernels(c, dtype);
+        Assert.That((Gpu.LastFusedForwardKernel, Gpu.LastFusedBackwardKernel), Is.EqualTo(expected), "kernels");
         int half = c.QueryLen * c.Width;
         var y = output.ToFloatArray();
         var dq = dQuery.ToFloatArray();

@@ -12,6 +12,9 @@ namespace DePT.Backends.Cuda;
 //   probabilities. A T5 table is materialised into a (H, Tq, Tk) bias for it. Grouped-query attention needs no kernel
 //   of its own here: query heads are laid out (B, H, Tq, dh) = (B, Hkv, group·Tq, dh), so each key/value head meets its
 //   group's stacked queries in one GEMM of group·Tq rows, batched over B·Hkv; dK and dV then sum over the group by themselves.
+// - within the fused path, bf16 multi-head attention with dh = 64 runs attention_flash5_{forward,backward}_bf16_64
+//   (attention_fast.cuh: ldmatrix, cp.async double buffers, 8 warps, the T5 bias window per block in dynamic shared
+//   memory) while its window fits the device's per-block limit; everything else runs attention_flash_* (attention.cuh).
 // AttentionPath picks the forward's path; the backward follows the state the forward returned.
 public sealed partial class CudaBackend
 {
@@ -22,6 +25,36 @@ public sealed partial class CudaBackend
     private const int FlashForwardRows = 64;
     private const uint FlashForwardThreads = 128;
     private const int FlashDeltaRowsPerBlock = (int)FlatThreads / 32;
+
+    // attention_fast.cuh: 8 warps, forward blocks of 128 query rows over 64-key tiles, backward blocks of 128 keys over
+    // 64-query tiles; the dynamic shared memory below mirrors the header's formulas
+    private const int Flash5Rows = 128;
+    private const uint Flash5Threads = 256;
+    private const string Flash5Forward = "attention_flash5_forward_bf16_64";
+    private const string Flash5Backward = "attention_flash5_backward_bf16_64";
+
+    // Q tile, 2 K and 2 V tiles (bf16, 64 columns), then the bias window (keyPad + 128 − 1, padded) and the key row (fp32)
+    internal static long Flash5ForwardSharedBytes(int keyLen)
+    {
+        long keyPad = (keyLen + 63L) / 64 * 64;
+        return (Flash5Rows * 64L + 4 * 64 * 64) * 2 + (2 * keyPad + Flash5Rows) * 4;
+    }
+
+    // K, V, scale·dSᵀ (128 rows each), 2 Q and 2 dO tiles (bf16), then the bias window (queryPad + 128 − 1), lse and delta (fp32)
+    internal static long Flash5BackwardSharedBytes(int queryLen)
+    {
+        long queryPad = (queryLen + 63L) / 64 * 64;
+        return (3 * Flash5Rows * 64L + 4 * 64 * 64) * 2 + (queryPad + Flash5Rows + 4 * 64) * 4;
+    }
+
+    /// <summary>The fused forward kernel the last fused <see cref="Attention"/> launched (tests check the routing).</summary>
+    internal string? LastFusedForwardKernel { get; private set; }
+
+    /// <summary>The fused backward kernel the last fused <see cref="AttentionBackward"/> launched.</summary>
+    internal string? LastFusedBackwardKernel { get; private set; }
+
+    // bf16, dh 64, multi-head: the shape attention_fast.cuh takes (its bias window still has to fit, checked per launch)
+    private static bool Flash5Shape(OpChecks.AttentionSizes s, DType dtype) => dtype == DType.BF16 && s.HeadDim == 64 && s.KeyValueHeads == s.Heads;
 
     // kBwdWarps: the backward's block is that many warps of 16 keys each (one warp for the fp32 check path)
     private static int FlashBackwardWarps(DType dtype) => dtype == DType.BF16 ? 4 : 1;
@@ -98,8 +131,22 @@ public sealed partial class CudaBackend
             var args = FlashArgs(s, query, key, value, keyMask, positionBias, options);
             args.Out = Ptr(output);
             args.Lse = Ptr(lse);
-            var grid = new LaunchShape(LaunchShape.Blocks(s.QueryLen, FlashForwardRows), (uint)s.Heads, (uint)s.Batch, FlashForwardThreads);
-            CudaDevice.Kernels.Launch($"attention_flash_forward_{FlashSuffix(query.DType, s.HeadDim)}", grid, args);
+            var kernels = CudaDevice.Kernels;
+            long shared = Flash5ForwardSharedBytes(s.KeyLen);
+            if (Flash5Shape(s, query.DType) && shared <= kernels.SharedMemoryPerBlockOptIn)
+            {
+                kernels.EnsureDynamicSharedMemory(Flash5Forward, (int)shared);
+                var grid = new LaunchShape(LaunchShape.Blocks(s.QueryLen, Flash5Rows), (uint)s.Heads, (uint)s.Batch, Flash5Threads, (uint)shared);
+                kernels.Launch(Flash5Forward, grid, args);
+                LastFusedForwardKernel = Flash5Forward;
+            }
+            else
+            {
+                string name = $"attention_flash_forward_{FlashSuffix(query.DType, s.HeadDim)}";
+                var grid = new LaunchShape(LaunchShape.Blocks(s.QueryLen, FlashForwardRows), (uint)s.Heads, (uint)s.Batch, FlashForwardThreads);
+                kernels.Launch(name, grid, args);
+                LastFusedForwardKernel = name;
+            }
             saved = Converted(output, output.DType);   // the backward's delta = rowsum(dO ⊙ O) reads it; the caller may reuse output
         }
         catch
@@ -139,10 +186,25 @@ public sealed partial class CudaBackend
         args.DqAccum = Ptr(dq);
         args.Dk = Ptr(dk ?? dKey);
         args.Dv = Ptr(dv ?? dValue);
-        int warps = FlashBackwardWarps(dtype);
-        // one block per (key tile, key/value head, example): it sums dK, dV over the head's group of query heads
-        var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, 16 * warps), (uint)s.KeyValueHeads, (uint)s.Batch, (uint)(32 * warps));
-        CudaDevice.Kernels.Launch($"attention_flash_backward_{FlashSuffix(dtype, s.HeadDim)}", grid, args);
+        var kernels = CudaDevice.Kernels;
+        long shared = Flash5BackwardSharedBytes(s.QueryLen);
+        if (Flash5Shape(s, dtype) && shared <= kernels.SharedMemoryPerBlockOptIn)
+        {
+            // one block per (128 keys, head, example); rows Tk..Tcap−1 of dK, dV written as zeros
+            kernels.EnsureDynamicSharedMemory(Flash5Backward, (int)shared);
+            var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, Flash5Rows), (uint)s.Heads, (uint)s.Batch, Flash5Threads, (uint)shared);
+            kernels.Launch(Flash5Backward, grid, args);
+            LastFusedBackwardKernel = Flash5Backward;
+        }
+        else
+        {
+            int warps = FlashBackwardWarps(dtype);
+            string name = $"attention_flash_backward_{FlashSuffix(dtype, s.HeadDim)}";
+            // one block per (key tile, key/value head, example): it sums dK, dV over the head's group of query heads
+            var grid = new LaunchShape(LaunchShape.Blocks(s.Capacity, 16 * warps), (uint)s.KeyValueHeads, (uint)s.Batch, (uint)(32 * warps));
+            kernels.Launch(name, grid, args);
+            LastFusedBackwardKernel = name;
+        }
 
         if (dqAccum is not null) Copy(dQuery, dqAccum);
         if (dk is not null) Copy(dKey, dk);
