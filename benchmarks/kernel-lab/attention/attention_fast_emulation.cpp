@@ -1,19 +1,20 @@
 /*
-CPU emulation test of the library's attention_flash5_* kernels (src/DePT.Kernels/attention_fast.cuh, the lab's v5 moved
-into the library), as attention_v4_emulation.cpp does for the lab's v4/v5: the device code compiled as C++ through cpu-emulation-shim.h (ldmatrix by an exchange of row offsets,
+CPU emulation test of the library's attention_flash5_* kernels (src/DePT.Kernels/attention_fast.cuh: the lab's v5) and
+of the lab's 4-warp instance of the same bodies (v4, attention_v4.cuh), as attention_emulation.cpp does for the v3
+kernels: the device code compiled as C++ through cpu-emulation-shim.h (ldmatrix by an exchange of row offsets,
 cp.async a plain copy, the mma by warp shuffles), compared with attention_ref.h on small odd shapes with bf16, dh = 64:
 the T5 encoder with a fully masked example, causal with the table, causal with a dense bias, cross-attention, a KV cache.
 
   g++ -std=c++20 -O1 -g -fsanitize=address,undefined -fno-strict-aliasing -pthread \
       -include benchmarks/kernel-lab/cpu-emulation-shim.h -I src/DePT.Kernels -I benchmarks/kernel-lab/attention \
       benchmarks/kernel-lab/attention/attention_fast_emulation.cpp -o /tmp/attention_fast_emulation
-  /tmp/attention_fast_emulation [seed [shape index]]
+  /tmp/attention_fast_emulation [seed [shape index [warps]]]
 */
 
 #include <cmath>
 #include "attention.cuh"
 #include "attention_ref.h"
-#include "attention_fast.cuh"
+#include "attention_v4.cuh"
 
 namespace {
 
@@ -73,16 +74,14 @@ void run(const char* name, const AttnProblem& p, int warps)
     const int maxExact = (p.bidirectional ? p.buckets / 2 : p.buckets) / 2;
     a.logRatio = static_cast<float>(std::log(static_cast<double>(p.maxDistance) / maxExact));
 
-    // the byte counts of CudaBackend.Flash5{Forward,Backward}SharedBytes
-    const size_t keyPad = (p.keyLen + 63) / 64 * 64, queryPad = (p.queryLen + 63) / 64 * 64;
-    const size_t fwdBytes = (128 * 64 + 4 * 64 * 64) * 2 + (2 * keyPad + 128) * 4, bwdBytes = (3 * 128 * 64 + 4 * 64 * 64) * 2 + (queryPad + 128 + 256) * 4;
-    if (fwdBytes > sizeof attn5_emu_smem || bwdBytes > sizeof attn5_emu_smem) {
+    // at 8 warps the byte counts of CudaBackend.Flash5{Forward,Backward}SharedBytes
+    if (attn4_forward_smem(warps, p.keyLen) > sizeof attn5_emu_smem || attn4_backward_smem(warps, p.queryLen) > sizeof attn5_emu_smem) {
         std::printf("shape too large for the emulated shared memory\n");
         std::exit(2);
     }
     const unsigned threads = 32u * warps, tile = 16u * warps;
     std::memset(attn5_emu_smem, 0xff, sizeof attn5_emu_smem);   // NaN-ish garbage: reads of unwritten shared memory show up
-    emu::launch(attention_flash5_forward_bf16_64,
+    emu::launch(warps == 4 ? attn4_forward_w4 : attention_flash5_forward_bf16_64,
                 dim3{(p.queryLen + tile - 1) / tile, static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch)}, threads, a, true);
     char full[128];
     std::snprintf(full, sizeof full, "%s (%d warps)", name, warps);
@@ -93,7 +92,7 @@ void run(const char* name, const AttnProblem& p, int warps)
     const long long rows = static_cast<long long>(p.batch) * p.queryLen * p.heads;
     emu::launch(attention_flash_delta, dim3{static_cast<unsigned>((rows + 7) / 8), 1, 1}, 256, da, true);
     std::memset(attn5_emu_smem, 0xff, sizeof attn5_emu_smem);
-    emu::launch(attention_flash5_backward_bf16_64,
+    emu::launch(warps == 4 ? attn4_backward_w4 : attention_flash5_backward_bf16_64,
                 dim3{(p.capacity + tile - 1) / tile, static_cast<unsigned>(p.heads), static_cast<unsigned>(p.batch)}, threads, a, true);
     check(full, "dQ", attn_relative_error(dq, ref.dq), 2e-2);
     check(full, "dK", attn_relative_error(to_host(dk), ref.dk), 2e-2);
@@ -142,7 +141,9 @@ int main(int argc, char** argv)
         {"kv cache (Tk 23 < Tcap 40, offset 18)", 1, 2, 5, 40, 23, 18, true, false, true, false, false, 1.0f},
     };
     const int only = argc > 2 ? std::atoi(argv[2]) : -1;
-    for (int warps : {8}) {
+    const int warpsOnly = argc > 3 ? std::atoi(argv[3]) : 0;
+    for (int warps : {4, 8}) {
+        if (warpsOnly != 0 && warps != warpsOnly) continue;
         for (int i = 0; i < static_cast<int>(sizeof shapes / sizeof shapes[0]); ++i)
             if (only < 0 || i == only) run_shape(shapes[i], rng, warps);
     }

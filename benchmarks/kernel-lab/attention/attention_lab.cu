@@ -14,12 +14,12 @@ Versions (benchmarks/NOTES.md has the numbers and what they taught):
         forward 64 queries × 64 keys per 4-warp block, Q fragments in registers, P kept in registers as the A operand of
         P·V (flash-attention 2); backward 64 keys × 64 (dh ≤ 64) or 16 (dh 128) queries, dK and dV in registers, dS
         through shared memory for dQ, dQ by fp32 atomics. Static shared memory under 48 KB.
-    v4  attention_v4.cuh, 4 warps: ldmatrix(.trans) fragment loads, cp.async double-buffered K/V (forward) and Q/dO
+    v4  the library's attention_fast.cuh bodies instantiated with 4 warps (attention_v4.cuh): ldmatrix(.trans) fragment loads, cp.async double-buffered K/V (forward) and Q/dO
         (backward) tiles, XOR-swizzled 128-byte rows, the T5 bias bucketed once per block into a shared window (log2e
         premultiplied, key mask beside it), scores by one fma, ex2.approx, cvt.rn.bf16x2 packing; forward 64 queries ×
         64 keys, backward 64 keys per block over 64-query tiles (dK, dV in registers, dQ by fp32 atomics). Dynamic
         shared memory (cudaFuncSetAttribute).
-    v5  the same code with 8 warps: forward 128 queries per block (registers capped at 128: 2 blocks per SM), backward
+    v5  the library's attention_flash5_* kernels, the same code with 8 warps: forward 128 queries per block (registers capped at 128: 2 blocks per SM), backward
         128 keys per block (half the Q/dO re-reads and dQ atomics of v4).
 Not tried yet: wgmma with TMA on Hopper (HOPPER.md), a separate dQ kernel instead of atomics.
 
@@ -33,7 +33,7 @@ Build: cmake --build build --target attention_lab (CMakeLists.txt at the reposit
     nvcc -O3 -std=c++17 -arch=sm_90 -I src/DePT.Kernels -I benchmarks/kernel-lab/attention \
          benchmarks/kernel-lab/attention/attention_lab.cu -o attention_lab
 Run: ./attention_lab [lengths...]   (default 316 2048; B = 32, H = 12, dh = 64)
-v4/v5 on the CPU first: attention_v4_emulation.cpp (g++ with cpu-emulation-shim.h, its header says how).
+v4/v5 on the CPU first: attention_fast_emulation.cpp (g++ with cpu-emulation-shim.h, its header says how).
 */
 
 #include <cuda_runtime.h>
@@ -254,7 +254,7 @@ void forward(Version version, const DeviceProblem& d)
         attention_flash_forward_bf16_64<<<grid, 32 * AttnFlashConfig<ops_bf16, kHeadDim>::kFwdWarps>>>(a);
     } else {
         const int warps = version == Version::V4Ldmatrix4w ? 4 : 8;
-        const auto kernel = warps == 4 ? attn4_forward_w4 : attn4_forward_w8;
+        const auto kernel = warps == 4 ? attn4_forward_w4 : attention_flash5_forward_bf16_64;
         const size_t smem = attn4_forward_smem(warps, d.p.keyLen);
         CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
         kernel<<<dim3((d.p.queryLen + 16 * warps - 1) / (16 * warps), d.p.heads, d.p.batch), 32 * warps, smem>>>(a);
@@ -282,7 +282,7 @@ void backward(Version version, const DeviceProblem& d)
             attention_flash_backward_bf16_64<<<dim3((d.p.capacity + C::kBwdKeys - 1) / C::kBwdKeys, d.p.heads, d.p.batch), 32 * C::kBwdWarps>>>(a);
         } else {
             const int warps = version == Version::V4Ldmatrix4w ? 4 : 8;
-            const auto kernel = warps == 4 ? attn4_backward_w4 : attn4_backward_w8;
+            const auto kernel = warps == 4 ? attn4_backward_w4 : attention_flash5_backward_bf16_64;
             const size_t smem = attn4_backward_smem(warps, d.p.queryLen);
             CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
             kernel<<<dim3((d.p.capacity + 16 * warps - 1) / (16 * warps), d.p.heads, d.p.batch), 32 * warps, smem>>>(a);
